@@ -1,0 +1,89 @@
+"""Configuration defaults, and the checks that refuse an unsafe deployment.
+
+Layers, in order (later wins): these defaults, ``instance/config.py``,
+``REPORTING_*`` environment variables, then a mapping passed by tests.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(Exception):
+    """The deployment's configuration is unusable; the message says how to fix it."""
+
+
+class Defaults:
+    # Filled from instance/secrets.json, which `reporting init` writes (mode 0600).
+    SECRET_KEY: str | None = None
+    RECEIPT_PEPPER: str | None = None
+
+    # SQLite in the instance folder unless a PostgreSQL URL is given.
+    DATABASE_URL: str | None = None
+
+    # Month boundaries (a report's period) follow the hospital's clock, not the server's.
+    TIMEZONE = "Europe/London"
+
+    # A narrative's limit is the brief's; the body limit leaves room for JSON escapes of it.
+    MAX_NARRATIVE_CHARS = 10_000
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+
+    # The reporter's session: a browser-session cookie, never stored server-side, that
+    # Flask refuses once its signature is older than this (it is written once, when the
+    # CSRF token is made, so this counts from the first form), and that ends at filing.
+    REPORTER_SESSION_MINUTES = 15
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    SESSION_COOKIE_SECURE = False  # set True behind TLS (docs/operations.md)
+    SESSION_REFRESH_EACH_REQUEST = False
+    # The CSRF token lives exactly as long as the reporter's session.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Flood control. Keys are HMACs of the client address under a rotating key; limits are
+    # generous because a whole ward (or hospital) may share one NAT address.
+    RATELIMIT_STORAGE = "memory://"
+    RATELIMIT_FILING = "30 per minute;300 per hour;2000 per day"
+    RATELIMIT_FOLLOW_UP = "60 per minute;600 per hour"
+    RATELIMIT_KEY_ROTATION_HOURS = 24
+    # How many proxies in front of the app may set X-Forwarded-For; 0 trusts none.
+    PROXY_FIX_HOPS = 0
+
+    # Optional deployment list of names (one per line, in the instance folder) that the
+    # scrubber always replaces, e.g. staff and patient names a trust knows are common.
+    DEID_NAMES_FILE = "deid-names.txt"
+
+    # Where "clear and leave" sends the reporter: a neutral page such as the intranet home.
+    LEAVE_URL = "/"
+
+
+def reporter_session_lifetime(minutes: int) -> timedelta:
+    return timedelta(minutes=minutes)
+
+
+def check(config: dict[str, Any], *, serving: bool) -> None:
+    """Refuse configuration that would weaken anonymity or lose data.
+
+    ``serving`` is False for command-line use, where `reporting init` must be able to run
+    before any secret exists.
+    """
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone") from exc
+    if int(config["MAX_NARRATIVE_CHARS"]) < 1:
+        raise ConfigError("MAX_NARRATIVE_CHARS must be positive")
+    if int(config["PROXY_FIX_HOPS"]) < 0:
+        raise ConfigError("PROXY_FIX_HOPS must be 0 or more")
+    if not serving or config.get("TESTING"):
+        return
+    for name in ("SECRET_KEY", "RECEIPT_PEPPER"):
+        value = config.get(name)
+        if not value or len(str(value)) < 32 or str(value).startswith("dev"):
+            raise ConfigError(
+                f"{name} is missing or weak: run `reporting init` to create the instance's "
+                "secrets (instance/secrets.json)"
+            )

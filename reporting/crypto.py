@@ -1,0 +1,172 @@
+"""Sealing text to a review key pair, and wrapping private keys. Imports nothing of the package.
+
+Every item (narrative, later notes and messages) gets a fresh AES-256-GCM data key. The data
+key is wrapped to the review group's X25519 public key with an ephemeral key pair and HKDF,
+so the server, which holds only public keys, can seal but never open. The caller's
+associated data (the report id and the field) is bound to both layers: a sealed blob moved
+to another report or field does not open.
+
+Envelope, version 1::
+
+    0x01 | ephemeral public key (32) | wrap nonce (12) | wrapped data key (48)
+         | data nonce (12) | ciphertext with tag
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+VERSION = 1
+_KEY = 32
+_NONCE = 12
+_WRAPPED = _KEY + 16
+_HEADER = 1 + 32 + _NONCE + _WRAPPED + _NONCE
+
+
+class CryptoError(Exception):
+    """A sealed item or a wrapped key could not be opened: wrong key, wrong context or tampering."""
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private: bytes
+    public: bytes
+
+
+def generate_keypair() -> KeyPair:
+    private = X25519PrivateKey.generate()
+    return KeyPair(private.private_bytes_raw(), _raw_public(private))
+
+
+def public_key_of(private: bytes) -> bytes:
+    return _raw_public(X25519PrivateKey.from_private_bytes(private))
+
+
+def _raw_public(private: X25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _kek(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=_KEY,
+        salt=ephemeral_public + recipient_public,
+        info=b"reporting/seal/v1",
+    ).derive(shared)
+
+
+def seal(plaintext: bytes, recipient_public: bytes, associated_data: bytes) -> bytes:
+    """Encrypt under a fresh data key wrapped to ``recipient_public``."""
+    data_key = AESGCM.generate_key(bit_length=256)
+    data_nonce = os.urandom(_NONCE)
+    ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
+    return wrap_data_key(data_key, recipient_public, associated_data) + data_nonce + ciphertext
+
+
+def wrap_data_key(data_key: bytes, recipient_public: bytes, associated_data: bytes) -> bytes:
+    """The envelope's key part: version, ephemeral public key, wrap nonce, wrapped key."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = _raw_public(ephemeral)
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    kek = _kek(shared, ephemeral_public, recipient_public)
+    wrap_nonce = os.urandom(_NONCE)
+    wrapped = AESGCM(kek).encrypt(wrap_nonce, data_key, associated_data)
+    return bytes([VERSION]) + ephemeral_public + wrap_nonce + wrapped
+
+
+def unwrap_data_key(envelope: bytes, recipient_private: bytes, associated_data: bytes) -> bytes:
+    if len(envelope) < _HEADER or envelope[0] != VERSION:
+        raise CryptoError("not a sealed item of a known version")
+    ephemeral_public = envelope[1:33]
+    wrap_nonce = envelope[33 : 33 + _NONCE]
+    wrapped = envelope[33 + _NONCE : 33 + _NONCE + _WRAPPED]
+    private = X25519PrivateKey.from_private_bytes(recipient_private)
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    kek = _kek(shared, ephemeral_public, _raw_public(private))
+    try:
+        return AESGCM(kek).decrypt(wrap_nonce, wrapped, associated_data)
+    except InvalidTag as exc:
+        raise CryptoError("the data key does not open with this key and context") from exc
+
+
+def open_sealed(envelope: bytes, recipient_private: bytes, associated_data: bytes) -> bytes:
+    data_key = unwrap_data_key(envelope, recipient_private, associated_data)
+    data_nonce = envelope[_HEADER - _NONCE : _HEADER]
+    try:
+        return AESGCM(data_key).decrypt(data_nonce, envelope[_HEADER:], associated_data)
+    except InvalidTag as exc:
+        raise CryptoError("the sealed item was altered or belongs elsewhere") from exc
+
+
+def rewrap(envelope: bytes, old_private: bytes, new_public: bytes, associated_data: bytes) -> bytes:
+    """The same item with its data key wrapped to a new key pair (key rotation)."""
+    data_key = unwrap_data_key(envelope, old_private, associated_data)
+    return wrap_data_key(data_key, new_public, associated_data) + envelope[_HEADER - _NONCE :]
+
+
+# Secret keys that wrap private keys: the offline recovery key (and, later, keys derived
+# from reviewers' passwords).
+
+
+def new_secret_key() -> bytes:
+    return secrets.token_bytes(_KEY)
+
+
+def _derive_wrapping_key(secret: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=_KEY, salt=None, info=purpose).derive(secret)
+
+
+def wrap_private_key(private: bytes, wrapping_secret: bytes, context: bytes) -> bytes:
+    nonce = os.urandom(_NONCE)
+    key = _derive_wrapping_key(wrapping_secret, b"reporting/wrap-private/v1")
+    return bytes([VERSION]) + nonce + AESGCM(key).encrypt(nonce, private, context)
+
+
+def unwrap_private_key(wrapped: bytes, wrapping_secret: bytes, context: bytes) -> bytes:
+    if len(wrapped) < 1 + _NONCE + 16 or wrapped[0] != VERSION:
+        raise CryptoError("not a wrapped key of a known version")
+    key = _derive_wrapping_key(wrapping_secret, b"reporting/wrap-private/v1")
+    try:
+        return AESGCM(key).decrypt(wrapped[1 : 1 + _NONCE], wrapped[1 + _NONCE :], context)
+    except InvalidTag as exc:
+        raise CryptoError("the key does not open with this secret") from exc
+
+
+# The recovery key as text an administrator can print and keep offline.
+
+_RECOVERY_HEADER = "reporting recovery key v1"
+
+
+def format_recovery_key(secret: bytes) -> str:
+    encoded = base64.b32encode(secret).decode("ascii").rstrip("=")
+    groups = " ".join(encoded[i : i + 4] for i in range(0, len(encoded), 4))
+    return (
+        f"# {_RECOVERY_HEADER}\n"
+        "# Keep this offline (printed, in a safe). With it, every narrative can be read;\n"
+        "# without it and without a reviewer's password, none can.\n"
+        f"{groups}\n"
+    )
+
+
+def parse_recovery_key(text: str) -> bytes:
+    body = "".join(
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+    cleaned = "".join(body.split()).upper()
+    try:
+        secret = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except ValueError as exc:
+        raise CryptoError("the recovery key file is not a recovery key") from exc
+    if len(secret) != _KEY:
+        raise CryptoError("the recovery key file is not a recovery key")
+    return secret

@@ -1,0 +1,73 @@
+"""Creating and upgrading the schema, idempotently, on SQLite and PostgreSQL alike.
+
+Each migration is a numbered function; `upgrade` runs those above the stored version in
+one transaction, so an interrupted upgrade leaves the previous schema intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import Database
+
+from .db import is_sqlite
+from .models import ALL_MODELS, ReviewGroup, SchemaVersion
+
+
+class SchemaOutOfDate(Exception):
+    """The database is older (or newer) than this code: run `reporting init` to upgrade."""
+
+
+def _v1_initial(db: Database) -> None:
+    db.create_tables(ALL_MODELS, safe=True)
+
+
+MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = ((1, _v1_initial),)
+LATEST = MIGRATIONS[-1][0]
+
+
+def _prepare_models(db: Database) -> None:
+    # WITHOUT ROWID is SQLite's; peewee would emit it on PostgreSQL too.
+    sqlite = is_sqlite(db)
+    for model in ALL_MODELS:
+        model._meta.without_rowid = sqlite and model._meta.without_rowid_requested
+
+
+for _model in ALL_MODELS:
+    _model._meta.without_rowid_requested = bool(_model._meta.without_rowid)
+
+
+def current_version(db: Database) -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.get_or_none(SchemaVersion.id == 1)
+    return row.version if row else 0
+
+
+def upgrade(db: Database) -> tuple[int, int]:
+    """Bring the schema to LATEST; returns (version before, version after)."""
+    _prepare_models(db)
+    with db.connection_context(), db.atomic():
+        before = current_version(db)
+        if before > LATEST:
+            raise SchemaOutOfDate(f"database schema {before} is newer than this code ({LATEST})")
+        for version, migrate in MIGRATIONS:
+            if version > before:
+                migrate(db)
+        SchemaVersion.insert(id=1, version=LATEST).on_conflict(
+            conflict_target=[SchemaVersion.id], update={SchemaVersion.version: LATEST}
+        ).execute()
+    return before, LATEST
+
+
+def require_current(db: Database) -> None:
+    _prepare_models(db)
+    with db.connection_context():
+        version = current_version(db)
+        if version != LATEST:
+            raise SchemaOutOfDate(
+                f"database schema is at version {version}, this code needs {LATEST}: "
+                "run `reporting init` to create or upgrade it"
+            )
+        if ReviewGroup.get_or_none(ReviewGroup.name == "default") is None:
+            raise SchemaOutOfDate("no review key pair: run `reporting init`")
