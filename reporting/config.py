@@ -46,8 +46,10 @@ class Defaults:
     # Flood control. Keys are HMACs of the client address under a rotating key; limits are
     # generous because a whole ward (or hospital) may share one NAT address.
     RATELIMIT_STORAGE = "memory://"
-    RATELIMIT_FILING = "30 per minute;300 per hour;2000 per day"
+    RATELIMIT_FILING = "60 per minute;600 per hour;3000 per day"
     RATELIMIT_FOLLOW_UP = "60 per minute;600 per hour"
+    # Every step of the report form (writing, reviewing) counts here; only filing above.
+    RATELIMIT_FORM = "120 per minute;1200 per hour"
     RATELIMIT_KEY_ROTATION_HOURS = 24
     # How many proxies in front of the app may set X-Forwarded-For; 0 trusts none.
     PROXY_FIX_HOPS = 0
@@ -55,6 +57,8 @@ class Defaults:
     # Optional deployment list of names (one per line, in the instance folder) that the
     # scrubber always replaces, e.g. staff and patient names a trust knows are common.
     DEID_NAMES_FILE = "deid-names.txt"
+
+    SITE_NAME = "Speak up safely"
 
     # Where "clear and leave" sends the reporter: a neutral page such as the intranet home.
     LEAVE_URL = "/"

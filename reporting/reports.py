@@ -184,11 +184,12 @@ def parse_submission(
         errors["narrative"] = "must be a string"
         narrative = ""
     else:
-        narrative = clean_free_text(narrative)
-        if len(narrative) > max_narrative:
-            errors["narrative"] = (
-                f"must be at most {max_narrative:,} characters (this one has {len(narrative):,})"
-            )
+        cleaned = clean_narrative(narrative, max_narrative=max_narrative)
+        if cleaned is None:
+            errors["narrative"] = f"must be at most {max_narrative:,} characters"
+            narrative = ""
+        else:
+            narrative = cleaned
 
     keep = value.get("keep", ())
     if not isinstance(keep, list | tuple) or not all(isinstance(k, str) for k in keep):
@@ -211,6 +212,18 @@ def parse_submission(
         narrative=narrative,
         keep=tuple(k for k in keep if k.strip()),
     )
+
+
+def clean_narrative(text: str, *, max_narrative: int) -> str | None:
+    """The narrative as it will be scrubbed and stored, or None when it is too long.
+
+    The length is checked after markup and runs of blank space are removed, so pasted
+    formatting does not count against the reporter; a huge body is refused before cleaning.
+    """
+    if len(text) > 20 * max_narrative:
+        return None
+    cleaned = clean_free_text(text)
+    return cleaned if len(cleaned) <= max_narrative else None
 
 
 def _intensity(raw: Any, errors: dict[str, str], from_form: bool) -> int | None:

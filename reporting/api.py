@@ -1,0 +1,124 @@
+"""The JSON API under /api/v1: filing, follow-up, taxonomy and its own description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from . import reports
+from .errors import api_error
+from .openapi import openapi_document
+from .ratelimit import filing_limit, follow_up_limit, limiter
+from .security import csrf
+from .services import current_period, services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # JSON clients send no cookies; nothing here acts on a browser session
+
+ALLOWED_REPORT_FIELDS = set(reports.SUBMISSION_FIELDS) | {"keep"}
+
+
+def _json_object():
+    """The request's JSON object, or an error answer (415 for another media type, 400)."""
+    if not request.is_json:
+        return None, api_error(415, "Send the body as JSON (Content-Type: application/json).")
+    data = request.get_json(silent=True)
+    if data is None:
+        return None, api_error(400, "The body is not valid JSON in UTF-8.")
+    if not isinstance(data, dict):
+        return None, api_error(400, "The body must be a JSON object.")
+    return data, None
+
+
+@bp.post("/reports")
+@limiter.limit(filing_limit)
+def file_report():
+    data, error = _json_object()
+    if error:
+        return error
+    unknown = {
+        name: (
+            "set by the server; only imports carry a period"
+            if name == "period"
+            else "unknown field"
+        )
+        for name in data
+        if name not in ALLOWED_REPORT_FIELDS
+    }
+    found = services()
+    try:
+        submission = reports.parse_submission(
+            data, found.require_taxonomy(), max_narrative=_max_narrative()
+        )
+    except reports.InvalidSubmission as exc:
+        return api_error(400, "Some fields are invalid.", {**exc.fields, **unknown})
+    if unknown:
+        return api_error(400, "Some fields are invalid.", unknown)
+    filed = reports.file_report(
+        submission, period=current_period(), pepper=found.pepper, scrubber=found.scrubber
+    )
+    return jsonify(receipt=filed.receipt, period=filed.period), 201
+
+
+@bp.post("/deidentify")
+@limiter.limit(filing_limit)
+def deidentify():
+    """What a narrative would be stored as, so a client can show it before filing."""
+    data, error = _json_object()
+    if error:
+        return error
+    text = data.get("narrative")
+    if not isinstance(text, str):
+        return api_error(400, "Some fields are invalid.", {"narrative": "must be a string"})
+    cleaned = reports.clean_narrative(text, max_narrative=_max_narrative())
+    if cleaned is None:
+        return api_error(
+            400,
+            "Some fields are invalid.",
+            {"narrative": f"must be at most {_max_narrative():,} characters"},
+        )
+    keep = data.get("keep", [])
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        return api_error(400, "Some fields are invalid.", {"keep": "must be a list of strings"})
+    result = services().scrubber.scrub(cleaned, keep=keep)
+    return jsonify(
+        narrative=result.text,
+        replacements=[{"kind": r.kind, "original": r.original} for r in result.replacements],
+    )
+
+
+@bp.post("/follow-up")
+@limiter.limit(follow_up_limit)
+def follow_up():
+    data, error = _json_object()
+    if error:
+        return error
+    receipt = data.get("receipt")
+    if not isinstance(receipt, str):
+        return api_error(400, "Some fields are invalid.", {"receipt": "must be a string"})
+    try:
+        status = reports.status_by_receipt(receipt, pepper=services().pepper)
+    except reports.ReceiptNotFound:
+        return api_error(404, "No report answers to this receipt.", code="receipt_not_found")
+    return jsonify(
+        period=status.period,
+        kind=status.kind,
+        category=status.category,
+        status=status.status,
+        messages=[],
+    )
+
+
+@bp.get("/taxonomy")
+def taxonomy():
+    return jsonify(services().require_taxonomy().as_public_dict())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(services().require_taxonomy(), _max_narrative()))
+
+
+def _max_narrative() -> int:
+    from flask import current_app
+
+    return int(current_app.config["MAX_NARRATIVE_CHARS"])

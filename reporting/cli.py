@@ -1,0 +1,57 @@
+"""Administrator commands, available as `reporting …` and `flask --app reporting …`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import instance
+
+
+@click.command("init")
+@click.option(
+    "--recovery-key-out",
+    default=instance.DEFAULT_RECOVERY_KEY_PATH,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the recovery key (never inside the instance folder).",
+)
+@with_appcontext
+def init_command(recovery_key_out: str) -> None:
+    """Create or upgrade the instance: secrets, taxonomy example, schema and review keys."""
+    try:
+        result = instance.initialise(
+            current_app.instance_path,
+            current_app.extensions["reporting.database"],
+            recovery_key_out,
+        )
+    except instance.InitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in result.created:
+        click.echo(f"created {item}")
+    if result.schema_before != result.schema_after:
+        click.echo(f"schema {result.schema_before} -> {result.schema_after}")
+    else:
+        click.echo(f"schema is current (version {result.schema_after})")
+    if result.recovery_key_path:
+        click.echo(
+            f"recovery key written to {result.recovery_key_path}: print it, store it offline, "
+            "and delete the file. Without it or a reviewer's password no report can be read."
+        )
+    click.echo(f"instance ready in {current_app.instance_path}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_command)
+
+
+def _create_cli_app() -> Flask:
+    from . import create_app
+
+    return create_app(serving=False)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_cli_app, add_default_commands=True)
+def main() -> None:
+    """Anonymous moral-distress and near-miss reporting: administration."""

@@ -1,0 +1,312 @@
+"""The OpenAPI 3.0 description served at /api/v1/openapi.json.
+
+Enumerations come from the live taxonomy, so the description is exactly what the server
+accepts; schemathesis checks the server against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .reports import DISTRESS_TYPES, POTENTIAL_HARM, STOPPED_BY
+from .taxonomy import DEPARTMENT_PREFIX, KINDS, NOT_GIVEN, ROLES, SEVERITIES, Taxonomy
+
+ERROR_CODES = {
+    "400": "Invalid input; `fields` names each invalid field.",
+    "404": "Not found.",
+    "413": "Body too large.",
+    "415": "Body is not JSON.",
+    "429": "Too many requests from this network.",
+}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json_body(ref: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    return {status: _error_response(ERROR_CODES[status]) for status in statuses}
+
+
+def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
+    categories = sorted({slug for (_, slug) in taxonomy.categories})
+    units = (
+        sorted(taxonomy.units)
+        + [DEPARTMENT_PREFIX + slug for slug in sorted(taxonomy.departments)]
+        + [NOT_GIVEN]
+    )
+    named_list = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["slug", "name"],
+            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Anonymous moral-distress and near-miss reporting",
+            "version": "1",
+            "description": (
+                "Anonymous filing and follow-up. The server stores no address, user agent or "
+                "time finer than the month. Narratives are de-identified, then sealed so only "
+                "reviewers can read them."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/reports": {
+                "post": {
+                    "summary": "File a report",
+                    "operationId": "fileReport",
+                    "requestBody": _json_body("ReportSubmission"),
+                    "responses": {
+                        "201": {
+                            "description": "Filed. The receipt is shown once and never stored.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Receipt"}
+                                }
+                            },
+                        },
+                        **_errors("400", "413", "415", "429"),
+                    },
+                }
+            },
+            "/deidentify": {
+                "post": {
+                    "summary": "Preview how a narrative would be de-identified",
+                    "operationId": "deidentify",
+                    "requestBody": _json_body("NarrativePreviewRequest"),
+                    "responses": {
+                        "200": {
+                            "description": "The narrative as it would be stored.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/NarrativePreview"}
+                                }
+                            },
+                        },
+                        **_errors("400", "413", "415", "429"),
+                    },
+                }
+            },
+            "/follow-up": {
+                "post": {
+                    "summary": "Status of a report, by its receipt",
+                    "operationId": "followUp",
+                    "requestBody": _json_body("FollowUpRequest"),
+                    "responses": {
+                        "200": {
+                            "description": "The report's status.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/FollowUp"}
+                                }
+                            },
+                        },
+                        "404": _error_response("No report answers to this receipt."),
+                        **_errors("400", "413", "415", "429"),
+                    },
+                }
+            },
+            "/taxonomy": {
+                "get": {
+                    "summary": "Kinds with categories, departments with units, roles, severities",
+                    "operationId": "taxonomy",
+                    "responses": {
+                        "200": {
+                            "description": "The active taxonomy.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Taxonomy"}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3.0 document."}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "ReportSubmission": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "category"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": list(KINDS)},
+                        "category": {
+                            "type": "string",
+                            "enum": categories,
+                            "description": "A category slug of the chosen kind.",
+                        },
+                        "unit": {"type": "string", "enum": units, "default": NOT_GIVEN},
+                        "role": {"type": "string", "enum": list(ROLES), "default": NOT_GIVEN},
+                        "intensity": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 10,
+                            "description": "Moral distress only.",
+                        },
+                        "distress_type": {
+                            "type": "string",
+                            "enum": list(DISTRESS_TYPES),
+                            "description": "Moral distress only.",
+                        },
+                        "stopped_by": {
+                            "type": "string",
+                            "enum": list(STOPPED_BY),
+                            "description": "Near-miss only.",
+                        },
+                        "potential_harm": {
+                            "type": "string",
+                            "enum": list(POTENTIAL_HARM),
+                            "description": "Near-miss only.",
+                        },
+                        "narrative": {
+                            "type": "string",
+                            "maxLength": max_narrative,
+                            "description": "De-identified by the server before it is sealed.",
+                        },
+                        "keep": {
+                            "type": "array",
+                            "maxItems": 50,
+                            "items": {"type": "string"},
+                            "description": "Exact words the reporter chose to keep unscrubbed.",
+                        },
+                    },
+                },
+                "Receipt": {
+                    "type": "object",
+                    "required": ["receipt", "period"],
+                    "properties": {
+                        "receipt": {
+                            "type": "string",
+                            "pattern": "^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$",
+                        },
+                        "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                    },
+                },
+                "NarrativePreviewRequest": {
+                    "type": "object",
+                    "required": ["narrative"],
+                    "properties": {
+                        "narrative": {"type": "string", "maxLength": max_narrative},
+                        "keep": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "NarrativePreview": {
+                    "type": "object",
+                    "required": ["narrative", "replacements"],
+                    "properties": {
+                        "narrative": {"type": "string"},
+                        "replacements": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["kind", "original"],
+                                "properties": {
+                                    "kind": {"type": "string"},
+                                    "original": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "FollowUpRequest": {
+                    "type": "object",
+                    "required": ["receipt"],
+                    "properties": {"receipt": {"type": "string", "maxLength": 64}},
+                },
+                "FollowUp": {
+                    "type": "object",
+                    "required": ["period", "kind", "category", "status", "messages"],
+                    "properties": {
+                        "period": {"type": "string"},
+                        "kind": {"type": "string", "enum": list(KINDS)},
+                        "category": {"type": "string"},
+                        "status": {"type": "string"},
+                        "messages": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                "Taxonomy": {
+                    "type": "object",
+                    "required": ["kinds", "departments", "roles", "severities"],
+                    "properties": {
+                        "kinds": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["slug", "name", "categories"],
+                                "properties": {
+                                    "slug": {"type": "string", "enum": list(KINDS)},
+                                    "name": {"type": "string"},
+                                    "categories": named_list,
+                                },
+                            },
+                        },
+                        "departments": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["slug", "name", "units"],
+                                "properties": {
+                                    "slug": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "units": named_list,
+                                },
+                            },
+                        },
+                        "roles": named_list,
+                        "severities": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["slug", "name"],
+                                "properties": {
+                                    "slug": {"type": "string", "enum": list(SEVERITIES)},
+                                    "name": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message", "fields"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "fields": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
+                            },
+                        }
+                    },
+                },
+            }
+        },
+    }

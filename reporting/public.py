@@ -1,0 +1,235 @@
+"""The reporter's pages: no account, no JavaScript needed, nothing kept about the reporter.
+
+Steps of /report, all POSTs to one URL so nothing about a report ever enters a URL:
+choose the kind -> details -> (if there is a narrative) review the de-identified text ->
+receipt, shown once. The draft lives only in the form between steps (see drafts.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+
+from flask import Blueprint, current_app, render_template, request, session
+from flask_wtf.csrf import CSRFError
+
+from . import drafts, reports
+from .forms import (
+    DISTRESS_TYPE_WORDS,
+    POTENTIAL_HARM_WORDS,
+    STOPPED_BY_WORDS,
+    FollowUpForm,
+    LeaveForm,
+    ReportForm,
+    ReviewForm,
+)
+from .ratelimit import filing_limit, follow_up_limit, limiter
+from .security import csrf
+from .services import current_period, services
+from .taxonomy import KINDS, ROLES
+
+bp = Blueprint("public", __name__)
+
+INTENSITY_OPTIONS = [("", "Prefer not to say"), ("0", "0 (none)")]
+INTENSITY_OPTIONS += [(str(n), str(n)) for n in range(1, 10)] + [("10", "10 (worst possible)")]
+
+STATUS_WORDS = {
+    "received": "Received. Reviewers read new reports in daily batches.",
+    "acknowledged": "Acknowledged: a reviewer has read your report.",
+    "in-review": "In review: reviewers are looking into what you described.",
+    "referred": "Referred on to the right process (for example incident review or ethics).",
+    "action-taken": "Action taken because of what you reported.",
+    "no-further-action": "Reviewed; no further action is planned.",
+    "closed": "Closed.",
+}
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", taxonomy=services().require_taxonomy())
+
+
+@bp.get("/report")
+def report_start():
+    return render_template("public/start.html", form=ReportForm(), kinds=KINDS)
+
+
+def _files_now() -> bool:
+    action = request.form.get("action", "")
+    return action == "submit" or (action == "continue" and not request.form.get("narrative", "").strip())
+
+
+@bp.post("/report")
+@limiter.limit(filing_limit, exempt_when=lambda: not _files_now())
+@limiter.limit(lambda: current_app.config["RATELIMIT_FORM"])
+def report_step():
+    form = ReviewForm()
+    form.validate()  # CSRF is checked before the view; values are the domain's to judge
+    action = form.action.data or "continue"
+    if action == "start":
+        if form.kind.data not in KINDS:
+            return _start_again("Choose what you want to tell us about.")
+        form.role.data = form.role.data or "not-given"
+        return _details(form)
+    if action == "edit":
+        return _details(form)
+    try:
+        submission = reports.parse_submission(
+            form.submission_data(),
+            services().require_taxonomy(),
+            max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+            from_form=True,
+        )
+    except reports.InvalidSubmission as exc:
+        if "kind" in exc.fields:
+            return _start_again("Choose what you want to tell us about.")
+        return _details(form, errors=exc.fields, status=400)
+    if not submission.narrative:
+        return _file(submission)
+    return _review(form, submission, action)
+
+
+def _review(form: ReviewForm, submission: reports.Submission, action: str):
+    secret = current_app.config["SECRET_KEY"]
+    nonce = session.setdefault("draft_nonce", secrets.token_urlsafe(16))
+    notices: list[str] = []
+    previous = drafts.open_draft(form.draft.data, secret, nonce)
+    if form.draft.data and previous is None:
+        notices.append(
+            "Your session restarted, so the words we replaced earlier can no longer be "
+            "restored. Your text is as you left it."
+        )
+    draft = previous or drafts.Draft()
+    result = services().scrubber.scrub(submission.narrative, keep=draft.kept)
+    draft = drafts.track(draft, result)
+    text = result.text
+    restored: list[str] = []
+    if action == "restore":
+        chosen = set(form.restore.data or [])
+        before = set(draft.kept)
+        text, draft = drafts.restore(text, draft, chosen)
+        restored = [k for k in draft.kept if k not in before]
+    elif action == "submit":
+        if result.replacements:
+            notices.append(
+                "We replaced more identifying details in your changes. Check the text "
+                "below, then send it."
+            )
+        else:
+            return _file(dataclasses.replace(submission, narrative=text, keep=tuple(draft.kept)))
+    form.narrative.data = text
+    form.draft.data = drafts.seal_draft(draft, secret, nonce)
+    form.restore.data = []
+    return render_template(
+        "public/review.html",
+        form=form,
+        segments=drafts.marked(text, draft),
+        draft=draft,
+        restored=restored,
+        notices=notices,
+        hidden=_hidden_fields(form),
+    )
+
+
+def _file(submission: reports.Submission):
+    found = services()
+    filed = reports.file_report(
+        submission, period=current_period(), pepper=found.pepper, scrubber=found.scrubber
+    )
+    session.clear()  # the reporter's session ends at filing
+    return render_template("public/receipt.html", receipt=filed.receipt, period=filed.period,
+                           leave_form=LeaveForm())
+
+
+def _details(form: ReportForm, errors: dict[str, str] | None = None, status: int = 200):
+    taxonomy = services().require_taxonomy()
+    kind = form.kind.data
+    return (
+        render_template(
+            "public/details.html",
+            form=form,
+            kind=kind,
+            kind_name=KINDS.get(kind, ""),
+            category_options=[(c.slug, c.name) for c in taxonomy.categories_of(kind)],
+            departments=taxonomy.active_departments(),
+            taxonomy=taxonomy,
+            roles=ROLES,
+            intensity_options=INTENSITY_OPTIONS,
+            distress_type_words=DISTRESS_TYPE_WORDS,
+            stopped_by_words=STOPPED_BY_WORDS,
+            potential_harm_words=POTENTIAL_HARM_WORDS,
+            errors=errors or {},
+            max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+        ),
+        status,
+    )
+
+
+def _start_again(message: str):
+    return render_template("public/start.html", form=ReportForm(), kinds=KINDS, error=message), 400
+
+
+def _hidden_fields(form: ReportForm) -> dict[str, str]:
+    data = form.submission_data()
+    data.pop("narrative")
+    return data
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError):
+    """An expired session must not cost the reporter their text: show it again, send nothing."""
+    if request.method == "POST" and request.path == "/report" and request.form.get("kind") in KINDS:
+        form = ReviewForm(formdata=request.form, meta={"csrf": False})
+        form.restore.data = []
+        page, _status = _details(
+            form,
+            errors={
+                "_form": "Your session timed out, so nothing was sent. Your answers are "
+                "below: check them and send again. If you already saw a receipt for this "
+                "report, it was filed and you need not send it again."
+            },
+        )
+        return page, 400
+    return render_template(
+        "errors/error.html",
+        status=400,
+        message="This page timed out, so nothing was sent. Go back to the start and try again.",
+    ), 400
+
+
+@bp.get("/follow-up")
+def follow_up():
+    return render_template("public/follow_up.html", form=FollowUpForm())
+
+
+@bp.post("/follow-up")
+@limiter.limit(follow_up_limit)
+def follow_up_status():
+    form = FollowUpForm()
+    form.validate()
+    try:
+        status = reports.status_by_receipt(form.receipt.data or "", pepper=services().pepper)
+    except reports.ReceiptNotFound:
+        return render_template(
+            "public/follow_up.html",
+            form=FollowUpForm(formdata=None),
+            error="No report answers to that receipt. Check each character and try again.",
+        ), 404
+    return render_template(
+        "public/status.html",
+        status=status,
+        status_words=STATUS_WORDS.get(status.status, status.status),
+        kind_name=KINDS.get(status.kind, status.kind),
+        category=services().require_taxonomy().category(status.kind, status.category),
+    )
+
+
+@bp.post("/leave")
+@csrf.exempt  # SameSite=Strict already keeps other sites out; leaving must never fail
+def leave():
+    """Clear and leave: end the session, tell the browser to drop this site's data."""
+    session.clear()
+    target = current_app.config.get("LEAVE_URL") or "/"
+    response = current_app.make_response(render_template("public/left.html", target=target))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

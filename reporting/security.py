@@ -1,0 +1,53 @@
+"""Response headers that keep pages from leaking, caching or being framed, and CSRF.
+
+Every page is ``no-store``: a reporter on a shared ward computer must leave nothing in the
+browser's cache or history that the next person can reopen.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+# No inline script or style and no third-party source: an injected payload cannot run.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
+        if request.is_secure:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        return response

@@ -1,0 +1,21 @@
+"""Free text is stored as plain text: markup and control characters removed."""
+
+from reporting.sanitise import clean_free_text
+
+
+def test_markup_is_stripped_but_clinical_comparisons_survive():
+    assert clean_free_text("<b>BP</b> <script>alert(1)</script>was <90 & K+ >6") == (
+        "BP alert(1)was <90 & K+ >6"
+    )
+
+
+def test_control_and_invisible_characters_are_removed():
+    assert clean_free_text("a\x00b\x07c\u202ed\u200be") == "abcde"
+
+
+def test_whitespace_is_tidied_not_lost():
+    assert clean_free_text("  one  \r\n\r\n\r\n\r\ntwo\t\tthree  ") == "one\n\ntwo three"
+
+
+def test_only_whitespace_becomes_empty():
+    assert clean_free_text(" \n\t " * 1000) == ""
