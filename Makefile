@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install run init test test-postgres lint format bench bench-deid clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Create (or upgrade) the instance: secrets, example taxonomy, schema, review keys.
+init: $(STAMP)
+	$(BIN)/reporting init
+
+## Serve on http://127.0.0.1:5000 through gunicorn (set REPORTING_BIND to change).
+run: init
+	$(BIN)/gunicorn -c python:reporting.gunicorn_conf wsgi:app
+
+## The unit and integration suite (SQLite).
+test: $(STAMP)
+	$(BIN)/pytest -m "not postgres and not e2e"
+
+## The storage tests again, on PostgreSQL (PG_TEST_URL).
+test-postgres: $(STAMP)
+	REPORTING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Filing throughput against a bare endpoint (needs wrk; installs it with apt-get if missing).
+bench: $(STAMP)
+	$(BIN)/python bench/submit.py
+
+## De-identification recall, kept clinical text and speed on the shipped corpus.
+bench-deid: $(STAMP)
+	$(BIN)/python bench/deid_corpus.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
