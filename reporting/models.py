@@ -18,6 +18,13 @@ from peewee import (
 from .db import database
 
 
+class BytesField(BlobField):
+    """A blob that reads back as ``bytes`` on every backend (psycopg2 gives memoryview)."""
+
+    def python_value(self, value):
+        return None if value is None else bytes(value)
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -35,8 +42,8 @@ class ReviewGroup(BaseModel):
     """A review group's key pair; the private key is stored only wrapped."""
 
     name = CharField(primary_key=True, max_length=40)
-    public_key = BlobField()
-    recovery_wrapped_private_key = BlobField()
+    public_key = BytesField()
+    recovery_wrapped_private_key = BytesField()
 
     @classmethod
     def default(cls) -> ReviewGroup:
@@ -60,7 +67,7 @@ class Report(BaseModel):
     status = CharField(max_length=30, default="received")
     review_group = ForeignKeyField(ReviewGroup, backref="reports", on_delete="RESTRICT")
     receipt_digest = CharField(max_length=64, unique=True)
-    narrative = BlobField(null=True)
+    narrative = BytesField(null=True)
 
     class Meta:
         without_rowid = True

@@ -1,0 +1,26 @@
+"""Reading what was stored, the way only a holder of the recovery key can."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reporting import reports
+from reporting.db import database
+from reporting.keys import unlock_with_recovery_key
+from reporting.models import Report
+
+
+def stored_reports() -> list[Report]:
+    with database.connection_context():
+        return list(Report.select())
+
+
+def report_count() -> int:
+    with database.connection_context():
+        return Report.select().count()
+
+
+def narratives_opened_with(recovery_key_file: Path) -> dict[str, str]:
+    with database.connection_context():
+        private = unlock_with_recovery_key(recovery_key_file.read_text())
+        return {r.id: reports.open_narrative(r, private) for r in Report.select()}
