@@ -56,7 +56,8 @@ def report_start():
 
 def _files_now() -> bool:
     action = request.form.get("action", "")
-    return action == "submit" or (action == "continue" and not request.form.get("narrative", "").strip())
+    no_narrative = not request.form.get("narrative", "").strip()
+    return action == "submit" or (action == "continue" and no_narrative)
 
 
 @bp.post("/report")
@@ -137,8 +138,9 @@ def _file(submission: reports.Submission):
         submission, period=current_period(), pepper=found.pepper, scrubber=found.scrubber
     )
     session.clear()  # the reporter's session ends at filing
-    return render_template("public/receipt.html", receipt=filed.receipt, period=filed.period,
-                           leave_form=LeaveForm())
+    return render_template(
+        "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()
+    )
 
 
 def _details(form: ReportForm, errors: dict[str, str] | None = None, status: int = 200):

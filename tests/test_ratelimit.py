@@ -1,0 +1,78 @@
+"""Flood control keyed by a rotating HMAC of the address: limits hold, addresses never kept."""
+
+import secrets
+
+import pytest
+import redis
+
+from reporting.ratelimit import RotatingAddressKey
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+BODY = {"kind": "near-miss", "category": "fall"}
+
+
+def file_from(client, address):
+    return client.post("/api/v1/reports", json=BODY, environ_base={"REMOTE_ADDR": address})
+
+
+def test_key_is_an_hmac_that_changes_with_the_rotation_secret():
+    keyer = RotatingAddressKey(rotation_seconds=3600)
+    key = keyer.key_for("127.77.88.99")
+    assert key == keyer.key_for("127.77.88.99")
+    assert key != keyer.key_for("127.77.88.98")
+    assert "127" not in key and len(key) == 32
+    assert RotatingAddressKey(3600).key_for("127.77.88.99") != key  # a new secret per process
+
+
+def test_limit_holds_across_two_instances_sharing_redis(make_app):
+    prefix = "reporting-test-" + secrets.token_hex(4)
+    settings = {
+        "RATELIMIT_STORAGE": REDIS_URL,
+        "RATELIMIT_FILING": "4 per minute",
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
+    first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
+    address = "127.66.55.44"
+    statuses = [file_from(c, address).status_code for c in (first, second, first, second)]
+    assert statuses == [201, 201, 201, 201]
+    assert file_from(first, address).status_code == 429
+    assert file_from(second, address).status_code == 429
+    assert file_from(second, "127.66.55.45").status_code == 201
+
+    store = redis.Redis.from_url(REDIS_URL)
+    names = [k for k in store.scan_iter(f"*{prefix}*")] + [
+        k for k in store.scan_iter("reporting:ratelimit-secret:*")
+    ]
+    assert names
+    for name in names:
+        assert b"127.66.55" not in name
+        kind = store.type(name)
+        values = (
+            [store.get(name)]
+            if kind == b"string"
+            else store.zrange(name, 0, -1)
+            if kind == b"zset"
+            else store.lrange(name, 0, -1)
+            if kind == b"list"
+            else list(store.hgetall(name).items())
+        )
+        assert all(b"127.66.55" not in repr(v).encode() for v in values)
+    for name in store.scan_iter(f"*{prefix}*"):
+        store.delete(name)
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forwarded_for_is_trusted_only_with_configured_proxy_hops(make_app, hops):
+    client = make_app(RATELIMIT_FILING="1 per minute", PROXY_FIX_HOPS=hops).test_client()
+
+    def send(forwarded):
+        return client.post(
+            "/api/v1/reports",
+            json=BODY,
+            headers={"X-Forwarded-For": forwarded},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        ).status_code
+
+    assert send("198.51.100.1") == 201
+    # Without a trusted proxy the header is ignored: same address, so limited.
+    assert send("198.51.100.2") == (201 if hops else 429)
