@@ -104,12 +104,8 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
     result = services().scrubber.scrub(submission.narrative, keep=draft.kept)
     draft = drafts.track(draft, result)
     text = result.text
-    restored: list[str] = []
     if action == "restore":
-        chosen = set(form.restore.data or [])
-        before = set(draft.kept)
-        text, draft = drafts.restore(text, draft, chosen)
-        restored = [k for k in draft.kept if k not in before]
+        text, draft = drafts.restore(text, draft, set(form.restore.data or []))
     elif action == "submit":
         if result.replacements:
             notices.append(
@@ -126,7 +122,7 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
         form=form,
         segments=drafts.marked(text, draft),
         draft=draft,
-        restored=restored,
+        restored=draft.kept,
         notices=notices,
         hidden=_hidden_fields(form),
     )

@@ -206,3 +206,45 @@ def test_start_page_without_kind_asks_again(client):
     response = client.post("/report", data={"csrf_token": token, "action": "start", "kind": "x"})
     assert response.status_code == 400
     assert "Choose what you want to tell us about" in response.get_data(as_text=True)
+
+
+def _raw_post(client, body: bytes):
+    return client.post("/report", data=body, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize(
+    "narrative",
+    [b"%FF%FE%FDbroken utf-8", b"nul%00byte%00here", b"%3Cscript%3Ealert(1)%3C/script%3Eok"],
+)
+def test_hostile_form_bytes_are_stored_sanitised_or_refused_never_500(
+    client, narrative, recovery_key_file
+):
+    token = csrf_token(client.get("/report").get_data(as_text=True))
+    body = (
+        b"csrf_token=" + token.encode() + b"&action=continue&kind=near-miss&category=fall"
+        b"&narrative=" + narrative
+    )
+    review = _raw_post(client, body)
+    assert review.status_code in (200, 400)
+    if review.status_code == 200:
+        html = review.get_data(as_text=True)
+        filed = _raw_post(
+            client,
+            b"csrf_token=" + csrf_token(html).encode() + b"&action=submit&kind=near-miss"
+            b"&category=fall&draft="
+            + hidden_inputs(html)["draft"].encode()
+            + b"&narrative="
+            + textarea(html).encode("utf-8").replace(b"&", b"%26"),
+        )
+        assert filed.status_code == 200
+        receipt_in(filed.get_data(as_text=True))
+        (text,) = narratives_opened_with(recovery_key_file).values()
+        assert "\x00" not in text and "<script>" not in text
+
+
+def test_a_megabyte_of_form_is_refused_with_413(client):
+    token = csrf_token(client.get("/report").get_data(as_text=True))
+    body = b"csrf_token=" + token.encode() + b"&action=continue&kind=near-miss&category=fall"
+    response = _raw_post(client, body + b"&narrative=" + b"+" * 1_048_576)
+    assert response.status_code == 413
+    assert report_count() == 0
