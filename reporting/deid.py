@@ -1,0 +1,1034 @@
+"""De-identification of free-text incident narratives.
+
+Pure standard-library module. ``scrub(text)`` replaces identifiers with typed tokens
+(``[NAME]``, ``[EMAIL]``, ``[URL]``, ``[PHONE]``, ``[ID]``, ``[DATE]``, ``[TIME]``, ``[AGE]``,
+``[ADDRESS]``, ``[POSTCODE]``) and returns a :class:`ScrubResult` that records every
+replacement so the reporter can review what was removed.
+
+How it works, in two passes over the text:
+
+1. One combined regular expression with named groups finds the structured identifiers
+   (e-mail, URL, phone, record numbers, dates, times, ages over 89, street addresses,
+   postcodes). Cue words such as ``MRN``, ``bleep`` or a weekday before a date are matched
+   as part of the pattern but kept in the output; only the value becomes a token.
+2. A word-level pass finds people's names from cues rather than from a closed list:
+   titles (``Dr``, ``Nurse``, ``Mrs`` ... the title goes inside the token), role words
+   (``the registrar,`` ``my colleague`` ... the role stays), reporting verbs (``X said``,
+   ``told X``), appositions (``X the HCA``), and a bundled list of given names and surnames
+   from many cultures (``reporting/data/names.txt``). A seed name is then extended over
+   adjacent name-like words, initials and particles (``van der``, ``bin``, ``ap``, ``Ní``).
+   Eponyms and places (``Parkinson's disease``, ``Nightingale ward``, ``St Mary's``) are
+   recognised by the word that follows or precedes them and left alone.
+
+Conventions: ages of 89 and under, bare weekdays, months and years, durations, doses,
+scores and ratios are clinical content and are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+TOKENS = ("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE")
+
+_NAMES_FILE = Path(__file__).with_name("data") / "names.txt"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    kind: str  # one of TOKENS
+    original: str  # the text that was replaced
+    start: int  # offset of the token in the scrubbed text
+    end: int
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    text: str
+    replacements: tuple[Replacement, ...]
+
+    def segments(self) -> list[tuple[str, Replacement | None]]:
+        """The scrubbed text cut into plain runs and tokens, in order."""
+        out: list[tuple[str, Replacement | None]] = []
+        pos = 0
+        for rep in self.replacements:
+            if rep.start > pos:
+                out.append((self.text[pos : rep.start], None))
+            out.append((self.text[rep.start : rep.end], rep))
+            pos = rep.end
+        if pos < len(self.text):
+            out.append((self.text[pos:], None))
+        return out
+
+
+# --------------------------------------------------------------------------- word lists
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+
+# Words that are ordinary English or clinical vocabulary. They are never taken as names on
+# their own (only after a title such as "Dr", or inside a name already found) and are
+# removed from the bundled names list.
+_COMMON = set(
+    (
+        _WEEKDAYS
+        + " "
+        + _MONTHS
+        + " "
+        + """
+a about above across actually after afternoon again against agency ago agreed ahead air alarm
+all almost alone along already also although always am among an and another answer any
+anyone anything anyway apparently are area around arrived as asked at attempt aware away
+back bad bank basically bay be because bed been before behind being below best better
+between big both bottom break brief brought busy but by call called came can cannot care
+case caught certain chance change changed charge chart check checked clear clearly close
+come coming concern concerns could cover covered covering day days dear despite did didn
+different do does doing done door down during each early either else end enough even
+evening ever every everyone everything exactly fact family far felt few find fine first
+following for found from front full further gave get getting give given go going gone good
+got great had half handed handover happened happy hard has have having he head hear heard
+help her here high him his home hope hopefully hour hours how however i if important in
+incident indeed initially inside instead into is it its just keep kept kind knew know known
+last late later least left less let like little long look looked lot lots low made main
+make many may maybe me mean meant meanwhile might mind more morning most much must my
+myself nearly need needed needs never new next night nights no nobody none nor not nothing
+now obviously of off often oh ok okay old on once one only onto open or other others our
+out over own part past patient patients people perhaps place please point possible post
+pre previous probably put quickly quite rather re really reason recently regarding
+reported right round said same saw say saying says second see seemed seen several shall
+she shift shifts should show side since so some somebody someone something sometimes soon
+sorry still stop such sure take taken team than thank thanks that the their them then there
+therefore these they thing things think this those though three through thus time times to
+today told tomorrow tonight too took top total towards tried true try trying turned twice
+two under unfortunately unless until up upon us used usual usually very via was wasn way
+we week weekend weeks well went were what when where whether which while who whole whom
+whose why will with within without woman women work worked would wrong year years yes yet
+you your yesterday also again thankfully luckily sadly honestly apparently eventually
+finally later overall regardless then first second third fourth fifth
+new old young black white brown green grey gray red blue pink gold silver
+amber ruby pearl jade ivy holly iris lily rose violet daisy poppy heather hazel fern
+summer autumn winter spring dawn sky star sunny stormy rain
+will may june april august grace hope faith joy charity patience mercy prudence constance
+chastity honor honour precious unity harmony
+mark bill pat sue rob don ray guy jack art gene dean neil miles lance chase hunter mason
+carter cooper baker turner porter page bell hall wood hill king young long little short
+green brown white black gray grey rich frank earnest sterling major chance rocky sandy
+penny kit jay drew wade reed rod ward bay bed nurse sister doctor matron master
+cole jean joy bob crystal destiny dallas carol bunny buck duke fox wolf lamb hunt
+love lovely happy sweet honey sugar candy cherry olive ginger basil sage rosemary
+ma la le de do co so no we he me us am an be by go if in is it of on or to up
+bo yu yi na lu su ye ko oh son nam han seo lim jung kang ho lam song park moon
+tan sun lee king long
+win can made sri nor min wan sai ren kai dev jan uma ade obi ting ping jun
+street road lane avenue drive close grove court place way
+hospital ward unit theatre theatres resus room side bay bed beds ed ae ane icu itu hdu
+amu sau cdu ccu nicu picu scbu ot or er emerg recovery clinic surgery pharmacy lab
+laboratory radiology x-ray xray ct mri scan scanner lift corridor floor station desk
+cupboard fridge trolley office home house hall north south east west centre center main
+block wing level floor site building
+consultant registrar reg sho fy1 fy2 f1 f2 ct1 ct2 st1 st2 st3 houseman intern resident
+attending fellow hospitalist doctor doctors dr nurse nurses sister matron midwife midwives
+hca hcas csw rn rns rgn en physio physios physiotherapist pharmacist pharmacists porter
+porters surgeon surgeons anaesthetist anesthetist anaesthetists odp scrub student students
+manager managers coordinator clerk supervisor interpreter chaplain cleaner domestic
+dietitian radiographer paramedic paramedics ambulance crew security guard gp gps locum
+colleague colleagues staff team lead director head senior junior charge bank agency
+outreach sister's mum dad mother father son daughter wife husband partner brother
+grandson granddaughter grandmother grandfather aunt uncle niece nephew cousin friend
+neighbour neighbor carer carers relative relatives family next kin
+patient pt pts obs bloods blood gas sats temp pulse pain score scores scale chart drug
+drugs dose doses med meds medication medications tablet tablets infusion pump line
+cannula catheter tube drain dressing wound fall falls fell bleed bleeding sepsis septic
+arrest crash call bleep bleeped pager paged phone phoned rang emailed texted messaged
+escalated escalate refused agreed explained noticed realised realized found flagged said
+says told asked replied shouted insisted wrote came went gave took saw felt
+given prescribed administered missed omitted delayed stopped started restarted held
+discharged admitted transferred moved sent seen reviewed referred
+datix sbar news news2 gcs avpu picc peg ng ngt ecg ekg abg vbg fbc ue lft crp inr aptt
+bm cbg hb wcc plt nbm tto ttos dnacpr dnar resp rr hr bp spo2 fio2 peep niv cpap bipap
+iv im sc po pr sl od bd tds qds prn stat mr sr xl mane nocte
+mg mcg ml kg units unit mmol litre litres liter hours minutes mins min
+morphine oramorph oxycodone fentanyl codeine tramadol paracetamol ibuprofen naloxone
+heparin warfarin apixaban rivaroxaban edoxaban dabigatran clexane enoxaparin dalteparin
+tinzaparin insulin actrapid novorapid lantus humulin glucose glucagon dextrose
+keppra levetiracetam lasix furosemide ativan lorazepam diazepam midazolam haloperidol
+tazocin augmentin co-amoxiclav amoxicillin gentamicin vancomycin meropenem ceftriaxone
+metronidazole clarithromycin doxycycline flucloxacillin
+rocuronium suxamethonium sugammadex propofol ketamine adrenaline epinephrine noradrenaline
+norepinephrine amiodarone digoxin atropine salbutamol
+madopar sinemet zomorph epilim valproate phenytoin carbamazepine
+potassium sodium calcium magnesium phosphate chloride
+parkinson parkinsons alzheimer alzheimers crohn crohns hartmann hartmanns addison addisons
+addisonian cushing cushings foley guedel whipple waterlow braden glasgow apgar kleihauer
+gillick fraser caldicott ryle ryles codman hartford nightingale hickman swan ganz
+mallampati trendelenburg seldinger yankauer sengstaken kussmaul cheyne stokes korotkoff
+bristol wells child pugh babinski barthel bence graves hodgkin hodgkins huntington
+raynaud paget sjogren kaposi tourette asperger guillain barre hashimoto marfan
+klinefelter korsakoff wernicke broca epley heimlich valsalva doppler holter gleason
+breslow dukes ranson rockall blatchford mcburney rovsing lachman mcmurray phalen tinel
+down downs bell bells allen allens murphy murphys
+i've i'm i'd i'll it's i ve switchboard estates management radiology pharmacy security
+microbiology micro haematology biochemistry theatres site ops bed-manager control
+nice nhs uk usa who cqc gmc nmc hse bma rcn
+christmas easter diwali eid ramadan
+"""
+    ).split()
+)
+
+# Given names that are also everyday words: names only with a title, role or verb cue.
+_AMBIGUOUS = _words(
+    """
+will may grace hope mark bill rose june april august faith joy rob pat sue don ray guy jack
+art gene dean neil miles lance chase hunter mason carter sandy penny dawn summer holly ivy
+iris lily ruby pearl jade amber violet daisy poppy heather hazel olive precious sterling
+frank rich drew jay kit reed wade cole jean carol crystal destiny dallas faith charity
+patience mercy hunt long
+"""
+)
+
+_SHORT_NAMES = {"mo", "jo", "ng", "ed", "al", "li", "bo", "jas", "vu", "do", "ho", "ma", "le"}
+
+_PARTICLES = {
+    "van",
+    "der",
+    "den",
+    "de",
+    "da",
+    "di",
+    "du",
+    "del",
+    "della",
+    "dos",
+    "das",
+    "le",
+    "la",
+    "bin",
+    "binti",
+    "bint",
+    "ibn",
+    "al",
+    "el",
+    "ap",
+    "ab",
+    "ní",
+    "nic",
+    "mac",
+    "mc",
+    "ul",
+    "abu",
+    "ben",
+    "von",
+    "ter",
+    "ó",
+    "o",
+    "y",
+    "st",
+}
+
+# Titles: (lower-case form, strong). A strong title marks a name even after "the".
+_TITLES = {
+    "dr": True,
+    "dr.": True,
+    "doctor": False,
+    "mr": True,
+    "mr.": True,
+    "mrs": True,
+    "mrs.": True,
+    "ms": True,
+    "ms.": True,
+    "miss": True,
+    "mx": True,
+    "prof": True,
+    "prof.": True,
+    "professor": True,
+    "sister": False,
+    "sr": True,
+    "sr.": True,
+    "nurse": False,
+    "matron": False,
+}
+_TITLE_PREFIX = {"charge", "staff", "senior", "ward", "head"}  # "Charge Nurse", "Staff Nurse"
+
+_DETERMINERS = {
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "your",
+    "his",
+    "her",
+    "their",
+    "its",
+    "this",
+    "that",
+    "another",
+    "other",
+    "any",
+    "each",
+    "every",
+    "no",
+    "one",
+    "which",
+    "whose",
+    "new",
+    "bank",
+    "agency",
+    "night",
+    "day",
+    "duty",
+    "on-call",
+    "oncall",
+}
+
+_ROLES = _words(
+    """
+registrar reg consultant colleague colleagues nurse sister matron physio physiotherapist
+pharmacist porter hca sho fy1 fy2 f1 f2 midwife anaesthetist anesthetist surgeon resident
+attending fellow student manager clerk supervisor interpreter daughter son wife husband
+partner granddaughter grandson grandmother grandfather mother father mum dad brother uncle
+aunt niece nephew friend neighbour neighbor tech technician num cnm salt ot odp coordinator
+hospitalist doctor gp intern pg locum rn rgn csw dietitian radiographer paramedic medic
+guard chaplain cleaner receptionist secretary houseman officer lead director boss mentor
+preceptor educator assistant therapist psychologist psychiatrist paediatrician pediatrician
+obstetrician gynaecologist cardiologist oncologist neurologist radiologist intensivist
+geriatrician orthopod sonographer phlebotomist practitioner anp acp np pa ward-manager
+worker carer
+"""
+)
+
+_SPEECH_VERBS = _words(
+    """
+said says told asked replied shouted explained noticed realised realized insisted refused
+agreed rang phoned emailed texted messaged wrote yelled screamed admitted decided suggested
+mentioned warned promised laughed shouted snapped complained apologised apologized tried
+came arrived left stayed found spotted flagged noted escalated called paged bleeped
+"""
+)
+_OBJECT_VERBS = _words(
+    """
+told asked thanked thank thanks rang phoned called paged bleeped emailed texted messaged
+informed contacted overheard cc'd cc ask tell tells asking telling
+"""
+)
+
+_EPONYM_FOLLOWERS = _words(
+    """
+disease diseases syndrome syndromes scale score scores procedure operation catheter
+catheters airway airways tube tubes nomogram sign signs test tests line lines ward wards
+unit units foundation hospital hospitals trust protein criteria classification stockings
+manoeuvre maneuver position splint traction frame needle mask bag technique palsy fracture
+lymphoma sarcoma tumour tumor ulcer phenomenon reflex triad law equation formula chart tool
+guardian competence guidelines guideline principle rule rules method approach incision block
+space pouch membrane node canal duct gland cyst hernia repair shunt stent drain valve
+monitor device pump mattress house centre center clinic building wing suite lecture
+institute college school university medal award infirmary road street lane avenue society
+association campaign uk report inquiry review act regimen protocol bundle pathway grade
+stage staging type criterion sheath forceps retractor clamp laryngoscope blade lens loop
+curve sequence cycle solution
+"""
+)
+_PLACE_PRECEDERS = {"st", "st.", "saint", "mount", "port", "fort", "lake", "cape", "king", "queen",
+                    "prince", "princess", "royal", "lady", "sir"}  # fmt: skip
+_LOCATION_WORDS = _words(
+    """
+ward bay unit theatre resus room bed hospital trust clinic centre center wing house building
+floor block suite department north south east west
+"""
+)
+
+
+def _fold(word: str) -> str:
+    """Lower-case and strip diacritics, for list look-ups."""
+    word = word.casefold().replace("’", "'")
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _load_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    given: set[str] = set()
+    surnames: set[str] = set()
+    raw: set[str] = set()
+    target = given
+    try:
+        lines = _NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if "given" in line.lower():
+                target = given
+            elif "surname" in line.lower():
+                target = surnames
+            continue
+        key = _fold(line)
+        raw.add(key)
+        if key in _COMMON or key in _PARTICLES:
+            continue
+        if len(key) < 3 and key not in _SHORT_NAMES:
+            continue
+        target.add(key)
+    return frozenset(given), frozenset(surnames), frozenset(raw)
+
+
+# ------------------------------------------------------------------ structured identifiers
+
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?:\.(?=\s*\d))?)"
+)
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
+_ORD = r"(?:st|nd|rd|th)"
+_UNIT_AFTER = (
+    r"(?!\s*(?:mg|mcg|micrograms?|g\b|kg|ml|mL|l\b|mmol|units?|%|mm|cm|x\b|times|patients|"
+    r"beds|doses|tablets|minutes|mins|hours|hrs\b|days|weeks|months|years))"
+)
+_STREET_TYPES = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Close|Grove|Crescent|Way|Place|Terrace"
+    r"|Gardens|Court|Boulevard|Blvd|Parkway|Row|Square|Walk|Mews|Hill|View|Park|Rise|Green"
+    r"|Crescent|Circle|Highway|Hwy)"
+)
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+    "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
+)
+_ID_CUE = (
+    r"(?:NHS\s*(?:number|no\.?|num|\#)?|MRN|hospital\s*(?:number|no\.?|num|\#)|(?:staff|employee|"
+    r"patient|record|case|unit|account|insurance|badge|member|payroll|registration|reference|"
+    r"ref)\s*(?:id|number|no\.?|num|\#)|employee\s*id|UR\s*(?:number|no\.?|\#)?|URN|CR\s*(?:no\.?"
+    r"|number)|health\s*card(?:\s*(?:number|no\.?|\#))?|SSN|SIN|CHI(?:\s*(?:number|no\.?))?|"
+    r"Medicare(?:\s*(?:number|no\.?))?|PAS(?:\s*(?:number|no\.?))?|(?:agency|datix|incident|"
+    r"complaint)\s*(?:ref(?:erence)?\.?|number|no\.?|id)?|bed-?card\s*(?:no\.?|number)|"
+    r"(?:staff|ID|id)\s*(?:card)?\s*(?:number|no\.?|\#)?|ref(?:erence)?\.?(?:\s*(?:number|no\.?))?"
+    r"|Aadhaar(?:\s*(?:number|no\.?))?|OHIP(?:\s*(?:number|no\.?))?)"
+)
+
+_STRUCT = re.compile(
+    r"""
+    (?P<email>[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})
+  | (?P<url>(?:https?://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]])
+  | (?P<idc>\b"""
+    + _ID_CUE
+    + r"""[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
+        (?P<idv>\d{3}\s\d{3}\s\d{4}
+        |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
+  | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
+        (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?![\d/:.]\d)(?![\s.-]?\d))
+  | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n\d]{0,40}?\bon\s+
+        (?P<phbv>\d{4,5})\b(?![/:.]\d)(?![\s.-]?\d))
+  | (?P<phone>(?<![\w+])(?:
+        \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
+      | \(?0\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
+      | 0\d{4}[\s.-]?\d{6}
+      | \(\d{3}\)\s?\d{3}[\s.-]\d{4}
+      | \d{3}[.-]\d{3}[.-]\d{4}
+      )(?:\s*(?:ext\.?|extension|x)\s*\d{2,5})?(?![\d/])
+    )
+  | (?P<phx>\bx\d{3,5}\b)
+  | (?P<ssn>(?<![\d/.-])\d{3}-\d{2}-\d{4}(?![\d/-]))
+  | (?P<nhs>(?<![\d.,/-])\d{3}\s\d{3}\s\d{4}(?![\d.,/]))
+  | (?P<date>(?<![\d/.-])(?:
+        (?:19|20)\d{2}-\d{1,2}-\d{1,2}
+      | \d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}
+      | \d{1,2}"""
+    + _ORD
+    + r"""?(?:\s+of)?[\s-]+"""
+    + _MONTH
+    + r"""(?:[\s,-]+(?:19|20)\d{2}|\s*'\d{2})?
+      | (?<![A-Za-z])"""
+    + _MONTH
+    + r"""\s+\d{1,2}"""
+    + _ORD
+    + r"""?(?:,?\s+(?:19|20)\d{2})?(?!\d)"""
+    + _UNIT_AFTER
+    + r"""
+      )(?![\d/])(?!\.\d))
+  | (?P<wdc>\b"""
+    + _WEEKDAY
+    + r"""\s+(?:the\s+)?(?P<wdv>\d{1,2}"""
+    + _ORD
+    + r"""(?:\s+(?:of\s+)?"""
+    + _MONTH
+    + r"""(?:,?\s+(?:19|20)\d{2})?)?)\b)
+  | (?P<time>(?<![\d.:/])(?:
+        (?:[01]?\d|2[0-3])[:.][0-5]\d\s*(?:[ap]\.m\.|[ap]\.?m)(?![a-z])
+      | (?:[01]?\d|2[0-3])\s*(?:[ap]\.m\.|[ap]\.?m\b)
+      | \d{1,2}\s*o['’]?\s?clock
+      | (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*(?:hrs|hr|h)\b)?
+      | (?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs|hr|h|hours)\b
+      )(?!\d|:\d))
+  | (?P<time1>(?<![\d.:/])\d:[0-5]\d(?![\d:]))
+  | (?P<tcue>\b(?:at|by|around|about|approx\.?|approximately|from|until|till|til|between|and|
+        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])[0-5]\d)(?!\d)"""
+    + _UNIT_AFTER
+    + r"""(?!\s*(?:to|and)\s+\d)(?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
+    + _STREET_TYPES
+    + r"""\b))
+  | (?P<age>\b(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
+  | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
+  | (?P<ages>\b(?:she|he|they)(?:'s|’s|\s+is|\s+was|\s+are)\s+(?P<agesv>9\d|1[01]\d)\b
+        (?!\s*(?:%|mg|kg|/|kilos|st\b|stone)))
+  | (?P<addr>\b(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?
+        (?:[A-Z][a-z]+\s+(?:Court|House|Lodge|Mansions|Tower|Building|Heights),?\s+)?
+        \d{1,4}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
+    + _STREET_TYPES
+    + r"""\b\.?(?:\s+(?:North|South|East|West)\b)?(?:,?\s+(?:Apt\.?|Flat|Unit|\#)\s*\d+[A-Z]?)?)
+  | (?P<pcus>\b(?:"""
+    + _US_STATES
+    + r""")\s+(?P<pcusv>\d{5}(?:-\d{4})?)\b)
+  | (?P<pcuk>\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)\b)
+  | (?P<hospno>\b[A-Z]{1,4}-?\d{5,}[A-Z]?\b)
+  | (?P<digits>(?<!\d)\d{6,}(?!\d))
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# groups whose value sub-group is replaced (the cue stays)
+_VALUE_GROUP = {
+    "idc": ("idv", "ID"),
+    "phc": ("phcv", "PHONE"),
+    "phb": ("phbv", "PHONE"),
+    "wdc": ("wdv", "DATE"),
+    "tcue": ("tcv", "TIME"),
+    "age": ("agev", "AGE"),
+    "agec": ("agecv", "AGE"),
+    "ages": ("agesv", "AGE"),
+    "pcus": ("pcusv", "POSTCODE"),
+}
+_WHOLE_GROUP = {
+    "email": "EMAIL",
+    "url": "URL",
+    "phone": "PHONE",
+    "phx": "PHONE",
+    "ssn": "ID",
+    "nhs": "ID",
+    "date": "DATE",
+    "time": "TIME",
+    "time1": "TIME",
+    "addr": "ADDRESS",
+    "pcuk": "POSTCODE",
+    "hospno": "ID",
+    "digits": "ID",
+}
+_CASE_SENSITIVE_GROUPS = {"addr", "pcuk", "hospno", "pcus"}
+
+_TOKEN_RE = re.compile(r"\[(?:" + "|".join(TOKENS) + r")\]")
+_TIME1_CUE = re.compile(
+    r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|between|and|to|after|"
+    r"before|@)\s*)$",
+    re.IGNORECASE,
+)
+_DIGIT_COUNT = re.compile(r"\d")
+_UPPER_RE = re.compile(r"[A-Z]")
+
+
+def _valid_numeric_date(s: str) -> bool:
+    parts = re.split(r"[/.-]", s)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return True
+    try:
+        a, b, c = (int(p) for p in parts)
+    except ValueError:
+        return False
+    if len(parts[0]) == 4:  # ISO
+        return 1 <= b <= 12 and 1 <= c <= 31
+    if not (1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)):
+        return False
+    return len(parts[2]) in (2, 4)
+
+
+def _structured(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for m in _STRUCT.finditer(text):
+        group = m.lastgroup
+        if group is None:
+            continue
+        if group in _VALUE_GROUP:
+            sub, kind = _VALUE_GROUP[group]
+            start, end = m.span(sub)
+        else:
+            kind = _WHOLE_GROUP[group]
+            start, end = m.span()
+        value = text[start:end]
+        if group in _CASE_SENSITIVE_GROUPS:
+            if group == "addr" and not value[:1].isupper() and not value[:1].isdigit():
+                continue
+            if group == "pcuk" and (value.upper() != value or not _UPPER_RE.search(value)):
+                continue
+            if group == "pcus" and not text[m.start() : m.start() + 2].isupper():
+                continue
+            if group == "hospno" and (value.upper() != value or len(value) < 6):
+                continue
+        if group == "phone":
+            n = len(_DIGIT_COUNT.findall(value))
+            if n < 9 or n > 17:
+                continue
+        elif (
+            (group == "date" and not _valid_numeric_date(value))
+            or (group == "time1" and not _TIME1_CUE.search(text, max(0, start - 20), start))
+            or (group == "idc" and len(_DIGIT_COUNT.findall(value)) < 3)
+        ):
+            continue
+        found.append((start, end, kind))
+    return found
+
+
+# ------------------------------------------------------------------------- names
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?|\[[A-Z]+\]|\S", re.UNICODE)
+_SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
+
+
+class _Tok:
+    __slots__ = ("text", "start", "end", "base_end", "key", "alpha", "cap", "upper", "lower")
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.start = start
+        base = text
+        if base.endswith("."):
+            base = base[:-1]
+        low = base.lower()
+        if low.endswith(("'s", "’s")) and len(base) > 2:
+            base = base[:-2]
+        self.base_end = start + len(base)
+        self.end = start + len(text)
+        self.key = _fold(base)
+        self.alpha = bool(base) and base[0].isalpha()
+        self.cap = self.alpha and base[0].isupper()
+        self.upper = self.alpha and base.isupper() and len(base) > 1
+        self.lower = self.alpha and base[0].islower()
+
+
+class Scrubber:
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._given, self._surnames, self._raw = _load_names()
+        extra = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+        self._extra = (
+            re.compile(
+                r"(?<![\w\[])(?:" + "|".join(re.escape(n) for n in extra) + r")(?![\w\]])",
+                re.IGNORECASE,
+            )
+            if extra
+            else None
+        )
+
+    # -- public API ---------------------------------------------------------------
+
+    def scrub(self, text: str, keep: Iterable[str] = ()) -> ScrubResult:
+        if not isinstance(text, str):
+            text = str(text)
+        if not text:
+            return ScrubResult("", ())
+        protected: list[tuple[int, int]] = [m.span() for m in _TOKEN_RE.finditer(text)]
+        for k in keep:
+            if not k:
+                continue
+            i = text.find(k)
+            while i != -1:
+                protected.append((i, i + len(k)))
+                i = text.find(k, i + len(k))
+        spans: list[tuple[int, int, str]] = []
+        if self._extra is not None:
+            spans.extend((m.start(), m.end(), "NAME") for m in self._extra.finditer(text))
+        spans.extend(_structured(text))
+        occupied = _Occupancy(protected)
+        accepted: list[tuple[int, int, str]] = []
+        for s in spans:
+            if s[1] > s[0] and occupied.free(s[0], s[1]):
+                occupied.add(s[0], s[1])
+                accepted.append(s)
+        for s in self._names(text, occupied):
+            if occupied.free(s[0], s[1]):
+                occupied.add(s[0], s[1])
+                accepted.append(s)
+        accepted.sort()
+        self._ages_after_names(text, accepted, occupied)
+        return _build(text, accepted)
+
+    # -- names --------------------------------------------------------------------
+
+    def _is_known(self, key: str) -> bool:
+        return key in self._given or key in self._surnames or self._hyphen_known(key)
+
+    def _hyphen_known(self, key: str) -> bool:
+        if "-" not in key:
+            return False
+        parts = [p for p in key.split("-") if p]
+        if len(parts) < 2 or any(p in _COMMON and p not in ("al", "el") for p in parts):
+            return False
+        return any(p in self._given or p in self._surnames for p in parts)
+
+    def _names(self, text: str, occupied: _Occupancy) -> list[tuple[int, int, str]]:
+        toks = [_Tok(m.group(), m.start()) for m in _WORD_RE.finditer(text)]
+        n = len(toks)
+        if n == 0:
+            return []
+        # sentence starts
+        starts = [False] * n
+        prev_end = 0
+        for i, t in enumerate(toks):
+            gap = text[prev_end : t.start]
+            if i == 0:
+                starts[i] = True
+            else:
+                p = toks[i - 1]
+                starts[i] = ((not p.alpha and p.text in '.!?:;•*-–—("“') or "\n" in gap) or (
+                    p.alpha and p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
+                )
+            prev_end = t.end
+        found: list[tuple[int, int, str]] = []
+        is_name = [False] * n
+        title_start: dict[int, int] = {}
+
+        def word(i: int) -> _Tok | None:
+            return toks[i] if 0 <= i < n and toks[i].alpha else None
+
+        def adjacent(i: int, j: int) -> bool:
+            """toks i and j (j = i+1) separated by plain spaces only."""
+            gap = text[toks[i].end : toks[j].start]
+            return gap != "" and gap.strip(" \t") == "" and len(gap) <= 3
+
+        def eponym_context(i: int) -> bool:
+            t = toks[i]
+            nxt = word(i + 1)
+            if nxt is not None and nxt.key in _EPONYM_FOLLOWERS and adjacent(i, i + 1):
+                return True
+            prv = word(i - 1)
+            return bool(prv is not None and prv.key.rstrip(".") in _PLACE_PRECEDERS and
+                        prv.cap and adjacent(i - 1, i) and t.cap)  # fmt: skip
+
+        def name_like_cap(i: int, allow_common: bool = False) -> bool:
+            t = word(i)
+            if t is None or not t.cap or t.upper and not self._is_known(t.key):
+                return False
+            if t.key in _TITLES or t.key in _LOCATION_WORDS or eponym_context(i):
+                return False
+            if t.key in _COMMON and not allow_common:
+                return False
+            return not (t.key in _ROLES and not allow_common)
+
+        def lower_name(i: int) -> bool:
+            t = word(i)
+            return bool(
+                t is not None
+                and (t.lower or t.upper)
+                and t.key not in _COMMON
+                and t.key not in _AMBIGUOUS
+                and t.key not in _ROLES
+                and self._is_known(t.key)
+            )
+
+        # 1. seeds
+        for i, t in enumerate(toks):
+            if not t.alpha or is_name[i]:
+                continue
+            key = t.key
+            # titles
+            tk = t.text.lower().rstrip(",")
+            if tk in _TITLES and i + 1 < n:
+                strong = _TITLES[tk]
+                first = i
+                prv = word(i - 1)
+                if (
+                    tk in ("nurse", "doctor")
+                    and prv is not None
+                    and prv.key in _TITLE_PREFIX
+                    and adjacent(i - 1, i)
+                ):
+                    first = i - 1
+                    prv = word(i - 2)
+                determined = False
+                k = first - 1
+                while k >= 0 and k >= first - 3 and toks[k].alpha and adjacent(k, k + 1):
+                    if toks[k].text.endswith("."):
+                        break
+                    if toks[k].key in _DETERMINERS:
+                        determined = True
+                        break
+                    k -= 1
+                if determined and not strong:
+                    continue
+                j = i + 1
+                if not adjacent(i, j):
+                    continue
+                nt = toks[j]
+                ok = False
+                if _is_initial(nt):
+                    ok = True
+                elif nt.alpha:
+                    if t.upper and tk.rstrip(".") in ("mr", "ms", "dr", "sr"):
+                        ok = nt.upper and nt.key not in _COMMON and nt.key not in _ROLES
+                    elif nt.cap and not nt.upper:
+                        ok = (
+                            strong
+                            or (nt.key not in _COMMON and nt.key not in _ROLES)
+                            or nt.key in _AMBIGUOUS
+                        ) and nt.key not in _LOCATION_WORDS - {"ward"}
+                        if nt.key in _TITLES:
+                            ok = False
+                    elif nt.upper:
+                        ok = nt.key not in _COMMON and nt.key not in _ROLES
+                    elif nt.lower:
+                        ok = (
+                            nt.key not in _COMMON
+                            and nt.key not in _ROLES
+                            and nt.key not in _AMBIGUOUS
+                            and (strong or self._is_known(nt.key))
+                            and (not t.lower or strong or self._is_known(nt.key))
+                        )
+                        if tk in ("miss",) and not self._is_known(nt.key):
+                            ok = False
+                    if nt.key in _PARTICLES and not nt.cap:
+                        k = j
+                        while k < n and toks[k].alpha and toks[k].key in _PARTICLES:
+                            k += 1
+                        ok = k < n and toks[k].cap and k - j <= 3
+                    if (
+                        not ok
+                        and strong
+                        and nt.cap
+                        and nt.key in _TITLES
+                        and not name_like_cap(j + 1)
+                    ):
+                        ok = True
+                if ok:
+                    is_name[first] = True
+                    title_start[j] = first
+                    for k in range(first, j):
+                        is_name[k] = True
+                    is_name[j] = True
+                continue
+            if key in _ROLES or (
+                key in _TITLE_PREFIX and word(i + 1) and word(i + 1).key in _ROLES
+            ):
+                # role word: the next word (after an optional comma) may be a name
+                j = i + 1
+                if t.text.endswith("."):
+                    continue
+                if j < n and toks[j].text == ",":
+                    j += 1
+                if j >= n or not toks[j].alpha or toks[j].key in _TITLES:
+                    continue
+                gap = text[toks[j - 1].end : toks[j].start]
+                if "\n" in gap:
+                    continue
+                if name_like_cap(j) or (toks[j].cap and toks[j].key in _AMBIGUOUS) or lower_name(j):
+                    is_name[j] = True
+                continue
+            if is_name[i]:
+                continue
+            # name lists
+            if t.cap and not t.upper and self._is_known(key) and key not in _AMBIGUOUS:
+                if len(key) <= 2 and key not in _SHORT_NAMES:
+                    continue
+                if not eponym_context(i):
+                    is_name[i] = True
+                    continue
+            if t.lower and key in self._given and key not in _AMBIGUOUS and len(key) > 3:
+                nxt = word(i + 1)
+                if not (nxt is not None and nxt.key in _EPONYM_FOLLOWERS):
+                    is_name[i] = True
+                    continue
+            # verb cues: "X said", "told X", apposition "X the HCA"
+            if t.cap and not t.upper and (key not in _COMMON or key in _AMBIGUOUS):
+                if key in _ROLES or key in _TITLES or key in _LOCATION_WORDS or eponym_context(i):
+                    continue
+                nxt = word(i + 1)
+                prv = word(i - 1)
+                if (
+                    nxt is not None
+                    and nxt.key in _SPEECH_VERBS
+                    and adjacent(i, i + 1)
+                    and (not starts[i] or key in _AMBIGUOUS)
+                ):
+                    is_name[i] = True
+                    continue
+                if prv is not None and prv.key in _OBJECT_VERBS and adjacent(i - 1, i):
+                    is_name[i] = True
+                    continue
+                if not t.text.endswith(".") and len(key) > 1 and _apposition(toks, i, n):
+                    is_name[i] = True
+                    continue
+
+        # 2. extend seeds over adjacent name-like words, initials and particles
+        changed = True
+        while changed:
+            changed = False
+            for i in range(n):
+                if not is_name[i]:
+                    continue
+                j = i + 1
+                if j < n and not is_name[j] and adjacent(i, j) and not _ends_possessive(toks[i]):
+                    nt = toks[j]
+                    ext = False
+                    if _is_initial(nt) and j + 1 < n and name_like_cap(j + 1, True):
+                        ext = True
+                    elif nt.alpha and nt.key in _PARTICLES and not nt.upper and j + 1 < n:
+                        nn = word(j + 1)
+                        ext = bool(nn is not None and nn.cap and adjacent(j, j + 1)
+                                   and nn.key not in _COMMON)  # fmt: skip
+                    elif nt.cap and not nt.upper:
+                        ext = (
+                            (nt.key not in _COMMON or nt.key in self._raw)
+                            and nt.key not in _ROLES
+                            and nt.key not in _TITLES
+                            and nt.key not in _LOCATION_WORDS
+                            and not eponym_context(j)
+                            and not (starts[j])
+                        )
+                    elif nt.upper and toks[i].upper:
+                        ext = self._is_known(nt.key) and nt.key not in _COMMON
+                    elif nt.lower and toks[i].lower:
+                        ext = lower_name(j) and nt.key in self._surnames
+                    if ext:
+                        is_name[j] = True
+                        changed = True
+                k = i - 1
+                if (
+                    k >= 0
+                    and not is_name[k]
+                    and adjacent(k, i)
+                    and toks[k].cap
+                    and not toks[k].upper
+                    and (toks[k].key not in _COMMON or toks[k].key in _AMBIGUOUS)
+                    and toks[k].key not in _ROLES
+                    and toks[k].key not in _TITLES
+                    and toks[k].key not in _PLACE_PRECEDERS
+                    and toks[k].key not in _LOCATION_WORDS
+                    and not _ends_possessive(toks[k])
+                    and (not starts[k] or self._is_known(toks[k].key))
+                    and toks[i].cap
+                ):
+                    is_name[k] = True
+                    changed = True
+
+        # 3. spans: runs of consecutive name tokens
+        i = 0
+        while i < n:
+            if not is_name[i]:
+                i += 1
+                continue
+            j = i
+            while (
+                j + 1 < n
+                and is_name[j + 1]
+                and adjacent(j, j + 1)
+                and not _ends_possessive(toks[j])
+            ):
+                j += 1
+            start = toks[i].start
+            last = toks[j]
+            end = last.base_end
+            if end < last.end and last.text.endswith(".") and not _is_initial(last):
+                end = last.base_end
+            elif _is_initial(last) or (last.key.rstrip(".") in _TITLES):
+                end = last.end
+            found.append((start, end, "NAME"))
+            i = j + 1
+        return found
+
+    def _ages_after_names(
+        self, text: str, accepted: list[tuple[int, int, str]], occupied: _Occupancy
+    ) -> None:
+        extra = []
+        for _s, e, kind in accepted:
+            if kind != "NAME":
+                continue
+            m = _AGE_AFTER_NAME.match(text, e)
+            if m and occupied.free(m.start(1), m.end(1)):
+                occupied.add(m.start(1), m.end(1))
+                extra.append((m.start(1), m.end(1), "AGE"))
+        if extra:
+            accepted.extend(extra)
+            accepted.sort()
+
+
+_AGE_AFTER_NAME = re.compile(r",\s*(9\d|1[01]\d)\s*(?=[,)])")
+
+
+def _is_initial(t: _Tok) -> bool:
+    s = t.text
+    return len(s) in (1, 2) and s[0].isupper() and s[0].isalpha() and (len(s) == 1 or s[1] == ".")
+
+
+def _ends_possessive(t: _Tok) -> bool:
+    return t.base_end < t.end and not t.text.endswith(".")
+
+
+def _apposition(toks: list[_Tok], i: int, n: int) -> bool:
+    """'X the HCA', 'X, the new ward manager'"""
+    j = i + 1
+    if j < n and toks[j].text == ",":
+        j += 1
+    if j >= n or toks[j].text != "the":
+        return False
+    for k in range(j + 1, min(j + 4, n)):
+        if toks[k].key in _ROLES:
+            return True
+        if not toks[k].alpha or toks[k].key in ("was", "is", "had", "has", "and", "of"):
+            return False
+    return False
+
+
+class _Occupancy:
+    """Set of non-overlapping occupied spans."""
+
+    __slots__ = ("spans",)
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = list(spans)
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.spans)
+
+    def add(self, start: int, end: int) -> None:
+        self.spans.append((start, end))
+
+
+def _build(text: str, spans: list[tuple[int, int, str]]) -> ScrubResult:
+    out: list[str] = []
+    reps: list[Replacement] = []
+    pos = 0
+    length = 0
+    for start, end, kind in spans:
+        if start < pos:
+            continue
+        chunk = text[pos:start]
+        out.append(chunk)
+        length += len(chunk)
+        token = "[" + kind + "]"
+        reps.append(Replacement(kind, text[start:end], length, length + len(token)))
+        out.append(token)
+        length += len(token)
+        pos = end
+    out.append(text[pos:])
+    return ScrubResult("".join(out), tuple(reps))
+
+
+_DEFAULT: Scrubber | None = None
+
+
+def scrub(text: str, keep: Iterable[str] = ()) -> ScrubResult:
+    """Scrub ``text`` with the default :class:`Scrubber`."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Scrubber()
+    return _DEFAULT.scrub(text, keep)
