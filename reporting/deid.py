@@ -421,10 +421,8 @@ _ID_CUE = (
 )
 
 _STRUCT = re.compile(
-    r"""
-    (?P<email>[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})
-  | (?P<url>(?:https?://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]])
-  | (?P<idc>\b"""
+    r"""(?=[\d+(]|(?<![^\W\d_])[A-Za-z])(?:
+    (?P<idc>\b"""
     + _ID_CUE
     + r"""[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
         (?P<idv>\d{3}\s\d{3}\s\d{4}
@@ -490,13 +488,13 @@ _STRUCT = re.compile(
         \d{1,4}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
     + r"""\b\.?(?:\s+(?:North|South|East|West)\b)?(?:,?\s+(?:Apt\.?|Flat|Unit|\#)\s*\d+[A-Z]?)?)
-  | (?P<pcus>\b(?:"""
+  | (?P<pcus>(?-i:\b(?:"""
     + _US_STATES
-    + r""")\s+(?P<pcusv>\d{5}(?:-\d{4})?)\b)
-  | (?P<pcuk>\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)\b)
-  | (?P<hospno>\b[A-Z]{1,4}-?\d{5,}[A-Z]?\b)
+    + r""")\s+(?P<pcusv>\d{5}(?:-\d{4})?)\b))
+  | (?P<pcuk>(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)\b))
+  | (?P<hospno>(?-i:\b[A-Z]{1,4}-?\d{5,}[A-Z]?\b))
   | (?P<digits>(?<!\d)\d{6,}(?!\d))
-    """,
+    )""",
     re.VERBOSE | re.IGNORECASE,
 )
 
@@ -512,6 +510,14 @@ _VALUE_GROUP = {
     "ages": ("agesv", "AGE"),
     "pcus": ("pcusv", "POSTCODE"),
 }
+_WEB = re.compile(
+    r"""(?P<email>(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})
+      | (?P<url>\b(?:https?://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]])""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_DIGIT_RUN = re.compile(r"\d+")
+_WINDOW_BEFORE = 72  # a cue word starts at most this far before the first digit of a match
+_WINDOW_AFTER = 64  # a match ends at most this far after its last digit
 _WHOLE_GROUP = {
     "email": "EMAIL",
     "url": "URL",
@@ -531,8 +537,7 @@ _CASE_SENSITIVE_GROUPS = {"addr", "pcuk", "hospno", "pcus"}
 
 _TOKEN_RE = re.compile(r"\[(?:" + "|".join(TOKENS) + r")\]")
 _TIME1_CUE = re.compile(
-    r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|between|and|to|after|"
-    r"before|@)\s*)$",
+    r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|after|before|@)\s*)$",
     re.IGNORECASE,
 )
 _DIGIT_COUNT = re.compile(r"\d")
@@ -554,9 +559,36 @@ def _valid_numeric_date(s: str) -> bool:
     return len(parts[2]) in (2, 4)
 
 
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around digits; every structured match except e-mail and URL
+    contains a digit, so the combined pattern only needs to run inside these."""
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _DIGIT_RUN.finditer(text):
+        s = max(0, m.start() - _WINDOW_BEFORE)
+        e = min(n, m.end() + _WINDOW_AFTER)
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _matches(text: str):
+    lowered = None
+    if "@" in text or "://" in text or "ww." in (lowered := text.lower()):
+        yield from _WEB.finditer(text)
+    del lowered
+    last = 0
+    for s, e in _windows(text):
+        for m in _STRUCT.finditer(text, max(s, last), e):
+            last = m.end()
+            yield m
+
+
 def _structured(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    for m in _STRUCT.finditer(text):
+    for m in _matches(text):
         group = m.lastgroup
         if group is None:
             continue
@@ -596,25 +628,42 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?|\[[A-Z]+\]|\S", re.U
 _SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
 
 
+_FEATURES: dict[str, tuple] = {}
+
+
+def _features(text: str) -> tuple:
+    f = _FEATURES.get(text)
+    if f is not None:
+        return f
+    base = text
+    if base.endswith("."):
+        base = base[:-1]
+    if base[-2:].lower() in ("'s", "’s") and len(base) > 2:
+        base = base[:-2]
+    alpha = bool(base) and base[0].isalpha()
+    f = (
+        len(base),
+        _fold(base),
+        alpha,
+        alpha and base[0].isupper(),
+        alpha and base.isupper() and len(base) > 1,
+        alpha and base[0].islower(),
+    )
+    if len(_FEATURES) > 50_000:
+        _FEATURES.clear()
+    _FEATURES[text] = f
+    return f
+
+
 class _Tok:
     __slots__ = ("text", "start", "end", "base_end", "key", "alpha", "cap", "upper", "lower")
 
     def __init__(self, text: str, start: int) -> None:
         self.text = text
         self.start = start
-        base = text
-        if base.endswith("."):
-            base = base[:-1]
-        low = base.lower()
-        if low.endswith(("'s", "’s")) and len(base) > 2:
-            base = base[:-2]
-        self.base_end = start + len(base)
         self.end = start + len(text)
-        self.key = _fold(base)
-        self.alpha = bool(base) and base[0].isalpha()
-        self.cap = self.alpha and base[0].isupper()
-        self.upper = self.alpha and base.isupper() and len(base) > 1
-        self.lower = self.alpha and base[0].islower()
+        blen, self.key, self.alpha, self.cap, self.upper, self.lower = _features(text)
+        self.base_end = start + blen
 
 
 class Scrubber:
