@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from peewee import (
     BlobField,
+    BooleanField,
     CharField,
+    CompositeKey,
+    DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
     SmallIntegerField,
+    TextField,
 )
 
 from .db import database
@@ -78,4 +82,76 @@ class Report(BaseModel):
         return cls.get_or_none(cls.receipt_digest == digest)
 
 
-ALL_MODELS: tuple[type[BaseModel], ...] = (SchemaVersion, ReviewGroup, Report)
+class User(BaseModel):
+    """A staff account (leadership, reviewer, admin); reporters never have one."""
+
+    id = CharField(primary_key=True, max_length=32)
+    username = CharField(unique=True, max_length=80)
+    password_hash = CharField(max_length=200)
+    roles = CharField(max_length=100)  # comma-separated: leadership, reviewer, admin
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    active = BooleanField(default=True)
+
+    @property
+    def role_set(self) -> set[str]:
+        return {r for r in self.roles.split(",") if r}
+
+    @classmethod
+    def by_username(cls, username: str) -> User | None:
+        return cls.get_or_none(cls.username == username)
+
+
+class ApiToken(BaseModel):
+    """A leadership bearer token: only its SHA-256 is kept; it is printed once."""
+
+    id = CharField(primary_key=True, max_length=16)
+    name = CharField(max_length=80)
+    token_hash = CharField(unique=True, max_length=64)
+    scope = CharField(max_length=20, default="leadership")
+    created = DateTimeField()
+    revoked = DateTimeField(null=True)
+
+
+class Release(BaseModel):
+    """One closed month's frozen tables: built once, never changed."""
+
+    month = CharField(primary_key=True, max_length=7)
+    threshold = SmallIntegerField()
+    minimum_headcount = SmallIntegerField()
+    mapping = TextField()  # JSON: unit -> [department, publishable], fixed for the year
+    cells_published = IntegerField()
+    cells_hidden = IntegerField()
+    hidden_at_least_k = IntegerField()
+    built = DateTimeField()
+
+    @classmethod
+    def latest(cls) -> Release | None:
+        return cls.select().order_by(cls.month.desc()).first()
+
+
+class ReleasedCell(BaseModel):
+    """A published (value) or hidden (null) cell of a release; every answer is a lookup."""
+
+    release = ForeignKeyField(Release, backref="cells", on_delete="RESTRICT")
+    period = CharField(max_length=7)  # 2026-03, 2026-Q1 or 2026
+    org = CharField(max_length=70)  # *, d:<department> or u:<unit>
+    kind = CharField(max_length=20)
+    category = CharField(max_length=60)
+    role = CharField(max_length=20)
+    severity = CharField(max_length=10)
+    value = IntegerField(null=True)
+
+    class Meta:
+        primary_key = CompositeKey("period", "org", "kind", "category", "role", "severity")
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    SchemaVersion,
+    ReviewGroup,
+    Report,
+    User,
+    ApiToken,
+    Release,
+    ReleasedCell,
+)

@@ -11,7 +11,16 @@ from collections.abc import Callable
 from peewee import Database
 
 from .db import is_sqlite
-from .models import ALL_MODELS, ReviewGroup, SchemaVersion
+from .models import (
+    ALL_MODELS,
+    ApiToken,
+    Release,
+    ReleasedCell,
+    Report,
+    ReviewGroup,
+    SchemaVersion,
+    User,
+)
 
 
 class SchemaOutOfDate(Exception):
@@ -19,10 +28,17 @@ class SchemaOutOfDate(Exception):
 
 
 def _v1_initial(db: Database) -> None:
-    db.create_tables(ALL_MODELS, safe=True)
+    db.create_tables([SchemaVersion, ReviewGroup, Report], safe=True)
 
 
-MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = ((1, _v1_initial),)
+def _v2_staff_and_releases(db: Database) -> None:
+    db.create_tables([User, ApiToken, Release, ReleasedCell], safe=True)
+
+
+MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
+    (1, _v1_initial),
+    (2, _v2_staff_and_releases),
+)
 LATEST = MIGRATIONS[-1][0]
 
 
