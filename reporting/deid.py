@@ -258,9 +258,33 @@ _TITLES = {
     "sr.": True,
     "nurse": False,
     "matron": False,
+    "father": False,
+    "fr": True,
+    "fr.": True,
+    "rev": True,
+    "rev.": True,
+    "revd": True,
+    "reverend": True,
+    "imam": False,
+    "rabbi": False,
+    "pastor": False,
 }
-_TITLE_PREFIX = {"charge", "staff", "senior", "ward", "head"}  # "Charge Nurse", "Staff Nurse"
+_TITLE_PREFIX = {
+    "charge",
+    "staff",
+    "senior",
+    "ward",
+    "head",
+    "junior",
+    "sister",
+}  # "Charge Nurse", "Staff Nurse"
 
+_MODIFIERS = _words(
+    """ward charge staff senior junior scrub theatre theatres night day bank agency new duty
+    on-call oncall student specialist research clinical lead head community district practice
+    deputy assistant registered trainee other same usual regular locum recovery triage
+    paediatric pediatric surgical medical icu ed itu"""
+)
 _DETERMINERS = {
     "the",
     "a",
@@ -283,14 +307,6 @@ _DETERMINERS = {
     "one",
     "which",
     "whose",
-    "new",
-    "bank",
-    "agency",
-    "night",
-    "day",
-    "duty",
-    "on-call",
-    "oncall",
 }
 
 _ROLES = _words(
@@ -481,7 +497,9 @@ _STRUCT = re.compile(
     + r"""\b))
   | (?P<age>\b(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
   | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
-  | (?P<ages>\b(?:she|he|they)(?:'s|’s|\s+is|\s+was|\s+are)\s+(?P<agesv>9\d|1[01]\d)\b
+  | (?P<ages>\b(?:she|he|they|patient|pt|lady|man|woman|gentleman|gent|mum|dad|mother|father
+        |husband|wife|resident|grandmother|grandfather|nan|grandma|grandad)
+        (?:'s|’s|\s+is|\s+was|\s+are|\s+aged)\s+(?P<agesv>9\d|1[01]\d)\b
         (?!\s*(?:%|mg|kg|/|kilos|st\b|stone)))
   | (?P<addr>\b(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?
         (?:[A-Z][a-z]+\s+(?:Court|House|Lodge|Mansions|Tower|Building|Heights),?\s+)?
@@ -710,6 +728,7 @@ class Scrubber:
                 accepted.append(s)
         accepted.sort()
         self._ages_after_names(text, accepted, occupied)
+        _long_digit_runs(text, accepted, protected)
         return _build(text, accepted)
 
     # -- names --------------------------------------------------------------------
@@ -796,21 +815,31 @@ class Scrubber:
                 strong = _TITLES[tk]
                 first = i
                 prv = word(i - 1)
-                if (
-                    tk in ("nurse", "doctor")
-                    and prv is not None
-                    and prv.key in _TITLE_PREFIX
-                    and adjacent(i - 1, i)
-                ):
-                    first = i - 1
-                    prv = word(i - 2)
                 determined = False
+                if (
+                    prv is not None
+                    and adjacent(i - 1, i)
+                    and not strong
+                    and not prv.text.endswith(".")
+                ):
+                    if (
+                        tk in ("nurse", "sister", "doctor")
+                        and prv.key in _TITLE_PREFIX
+                        and prv.cap
+                        and not prv.upper
+                        and t.cap
+                    ):
+                        first = i - 1  # "Charge Nurse Adebayo": the title goes in the token
+                    elif prv.upper or prv.key in _MODIFIERS or prv.key in _TITLE_PREFIX:
+                        determined = True  # "student nurse X", "RRT nurse X": a role
                 k = first - 1
-                while k >= 0 and k >= first - 3 and toks[k].alpha and adjacent(k, k + 1):
+                while k >= 0 and k >= first - 4 and toks[k].alpha and adjacent(k, k + 1):
                     if toks[k].text.endswith("."):
                         break
                     if toks[k].key in _DETERMINERS:
                         determined = True
+                        break
+                    if not (toks[k].upper or toks[k].key in _MODIFIERS):
                         break
                     k -= 1
                 if determined and not strong:
@@ -1035,6 +1064,32 @@ def _apposition(toks: list[_Tok], i: int, n: int) -> bool:
         if not toks[k].alpha or toks[k].key in ("was", "is", "had", "has", "and", "of"):
             return False
     return False
+
+
+_LONG_DIGITS = re.compile(r"\d{6,}")
+
+
+def _long_digit_runs(
+    text: str, accepted: list[tuple[int, int, str]], protected: list[tuple[int, int]]
+) -> None:
+    """Safety net: any run of six or more digits not already replaced becomes [ID]."""
+    extra = []
+    for m in _LONG_DIGITS.finditer(text):
+        pos, end = m.span()
+        covers = sorted((s, e) for s, e, _ in accepted if s < end and e > pos) + [
+            (s, e) for s, e in protected if s < end and e > pos
+        ]
+        if any(s <= pos and e >= end for s, e in covers):
+            continue
+        for s, e in sorted(covers):
+            if s > pos:
+                extra.append((pos, s, "ID"))
+            pos = max(pos, e)
+        if pos < end:
+            extra.append((pos, end, "ID"))
+    if extra:
+        accepted.extend(x for x in extra if not any(a < x[1] and x[0] < b for a, b in protected))
+        accepted.sort()
 
 
 class _Occupancy:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.deid import TOKENS, Replacement, ScrubResult, Scrubber, scrub
+from reporting.deid import TOKENS, Replacement, Scrubber, ScrubResult, scrub
 
 CORPUS_PATH = Path(__file__).parent / "deid" / "corpus.jsonl"
 CORPUS = [json.loads(line) for line in CORPUS_PATH.read_text(encoding="utf-8").splitlines() if line]
