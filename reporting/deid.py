@@ -942,6 +942,16 @@ class Scrubber:
                 if prv is not None and prv.key in _OBJECT_VERBS and adjacent(i - 1, i):
                     is_name[i] = True
                     continue
+                if (
+                    prv is not None
+                    and prv.key in ("to", "with")
+                    and adjacent(i - 1, i)
+                    and i >= 2
+                    and toks[i - 2].key in _TALK_VERBS
+                    and adjacent(i - 2, i - 1)
+                ):
+                    is_name[i] = True
+                    continue
                 if not t.text.endswith(".") and len(key) > 1 and _apposition(toks, i, n):
                     is_name[i] = True
                     continue
@@ -998,7 +1008,33 @@ class Scrubber:
                     is_name[k] = True
                     changed = True
 
-        # 3. spans: runs of consecutive name tokens
+        # 3. a word found as a name anywhere is a name everywhere it is capitalised, and a
+        # capitalised unknown word joined by "and"/"or"/"&" to a name is a name too
+        known = {toks[i].key for i in range(n) if is_name[i] and toks[i].alpha}
+        known -= _COMMON | _ROLES | _PARTICLES | set(_TITLES)
+        for i in range(n):
+            t = toks[i]
+            if is_name[i] or not t.alpha or not t.cap or t.upper:
+                continue
+            if t.key in known and not eponym_context(i):
+                is_name[i] = True
+                continue
+            if t.key in _COMMON or t.key in _ROLES or t.key in _TITLES or starts[i]:
+                continue
+            if t.key in _LOCATION_WORDS or eponym_context(i):
+                continue
+            for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
+                if (
+                    0 <= a < n
+                    and is_name[a]
+                    and toks[b].text in ("and", "or", "&", "nor")
+                    and adjacent(min(a, b), max(a, b))
+                    and adjacent(min(i, b), max(i, b))
+                ):
+                    is_name[i] = True
+                    break
+
+        # 4. spans: runs of consecutive name tokens
         i = 0
         while i < n:
             if not is_name[i]:
@@ -1051,12 +1087,23 @@ def _ends_possessive(t: _Tok) -> bool:
     return t.base_end < t.end and not t.text.endswith(".")
 
 
+_TALK_VERBS = _words(
+    """spoke speak speaking talked talk talking chatted chat handed over handover met
+    worked working escalated explained complained apologised apologized went reported
+    thanks thank grateful"""
+)
+
+
 def _apposition(toks: list[_Tok], i: int, n: int) -> bool:
-    """'X the HCA', 'X, the new ward manager'"""
+    """'X the HCA', 'X, the new ward manager', 'X is a great nurse'"""
     j = i + 1
     if j < n and toks[j].text == ",":
         j += 1
-    if j >= n or toks[j].text != "the":
+    if j < n and toks[j].text in ("is", "was") and j == i + 1:
+        j += 1
+        if j >= n or toks[j].text not in ("the", "a", "an", "our", "my"):
+            return False
+    elif j >= n or toks[j].text != "the":
         return False
     for k in range(j + 1, min(j + 4, n)):
         if toks[k].key in _ROLES:
