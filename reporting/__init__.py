@@ -33,13 +33,15 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     _load_config(app, test_config)
     config_module.check(app.config, serving=serving)
 
-    from . import api, cli, db, errors, logs, public, ratelimit, security, services
+    from . import api, auth, cli, db, errors, logs, public, ratelimit, security, services, sessions
 
     logs.init_app(app)
     db.init_app(app)
     services.init_app(app, serving=serving)
     security.init_app(app)
     ratelimit.init_app(app)
+    sessions.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)

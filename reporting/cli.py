@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import instance
+from . import accounts_cli, instance
 
 
 @click.command("init")
@@ -44,6 +44,8 @@ def init_command(recovery_key_out: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
+    app.cli.add_command(accounts_cli.user_group)
+    app.cli.add_command(accounts_cli.token_group)
 
 
 def _create_cli_app() -> Flask:

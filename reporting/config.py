@@ -42,6 +42,11 @@ class Defaults:
     SESSION_REFRESH_EACH_REQUEST = False
     # The CSRF token lives exactly as long as the reporter's session.
     WTF_CSRF_TIME_LIMIT = None
+    # A staff session (same cookie, marked as staff by sessions.py) ends after this many
+    # minutes without a request: a ward or office computer left logged in locks itself.
+    STAFF_IDLE_MINUTES = 30
+    # Password guessing: per account in accounts.py, and per (hashed) address here.
+    RATELIMIT_LOGIN = "20 per minute;200 per hour"
 
     # Flood control. Keys are HMACs of the client address under a rotating key; limits are
     # generous because a whole ward (or hospital) may share one NAT address.

@@ -1,0 +1,297 @@
+"""Staff accounts and API tokens: argon2id passwords, per-account throttling, hashed tokens.
+
+No Flask here. Times come from the caller (an injectable clock), are compared in UTC and
+stored without a zone, because SQLite and PostgreSQL disagree about zoned timestamps.
+Nothing here ever sees or stores a client address: throttling is per account, and the
+per-address flood limit lives in ratelimit.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .db import database
+from .models import ApiToken, User
+from .periods import system_clock
+
+ROLES = ("leadership", "reviewer", "admin")
+TOKEN_PREFIX = "rpt_"  # noqa: S105 (a marker, not a secret)
+TOKEN_SCOPE = "leadership"  # noqa: S105
+MIN_PASSWORD_CHARS = 12
+MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; this only bounds the work per attempt
+MAX_TOKEN_NAME_CHARS = 80
+_USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
+
+# Five wrong passwords in a row lock the account for a minute; each further wrong
+# password (once the lock has passed) doubles the lock, up to an hour.
+FREE_FAILURES = 5
+FIRST_LOCK = timedelta(minutes=1)
+LONGEST_LOCK = timedelta(hours=1)
+
+# argon2-cffi's defaults are RFC 9106's second recommended profile (argon2id, t=3, 64 MiB).
+DEFAULT_HASHER = PasswordHasher()
+
+
+class AccountError(Exception):
+    """An account or token operation was refused; the message says why."""
+
+
+class InvalidUsername(AccountError):
+    """A username is not 3 to 80 characters of a-z, 0-9, dot, underscore and hyphen."""
+
+
+class InvalidRoles(AccountError):
+    """Roles are empty or name a role other than leadership, reviewer and admin."""
+
+
+class WeakPassword(AccountError):
+    """A password is shorter than the minimum (or absurdly long)."""
+
+
+class DuplicateUser(AccountError):
+    """An account with that username already exists."""
+
+
+class UnknownUser(AccountError):
+    """No account has that username."""
+
+
+class UnknownToken(AccountError):
+    """No API token has that id."""
+
+
+class InvalidTokenName(AccountError):
+    """A token's name is empty or longer than 80 characters."""
+
+
+class LoginFailed(AccountError):
+    """The username or the password is wrong (deliberately not saying which)."""
+
+
+class AccountLocked(AccountError):
+    """Too many wrong passwords in a row: the account refuses logins until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("the account is locked for a while after too many wrong passwords")
+        self.until = until
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a valid bearer token speaks for: a named integration with the token's scope."""
+
+    token_id: str
+    name: str
+    roles: frozenset[str]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A naive UTC datetime, the form stored in the database."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock must return an aware datetime")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def check_username(username: str) -> str:
+    if not isinstance(username, str) or not _USERNAME.match(username):
+        raise InvalidUsername(
+            "a username is 3 to 80 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    return username
+
+
+def check_roles(roles: object) -> tuple[str, ...]:
+    chosen = set(roles or ())
+    unknown = sorted(str(role) for role in chosen - set(ROLES))
+    if unknown:
+        raise InvalidRoles(f"unknown role {', '.join(unknown)}: choose from {', '.join(ROLES)}")
+    if not chosen:
+        raise InvalidRoles(f"give at least one role: {', '.join(ROLES)}")
+    return tuple(role for role in ROLES if role in chosen)
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise WeakPassword(f"a password has at most {MAX_PASSWORD_CHARS} characters")
+    return password
+
+
+def create_user(
+    username: str,
+    password: str,
+    roles: object,
+    *,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> User:
+    """A new active account; every rule is checked before anything is written."""
+    check_username(username)
+    chosen = check_roles(roles)
+    check_password(password)
+    password_hash = hasher.hash(password)
+    with database.atomic():
+        if User.by_username(username) is not None:
+            raise DuplicateUser(f"an account named {username!r} already exists")
+        return User.create(
+            id=secrets.token_hex(16),
+            username=username,
+            password_hash=password_hash,
+            roles=",".join(chosen),
+            failed_logins=0,
+            locked_until=None,
+            active=True,
+        )
+
+
+def get_user(username: str) -> User:
+    user = User.by_username(username)
+    if user is None:
+        raise UnknownUser(f"no account is named {username!r}")
+    return user
+
+
+def set_password(username: str, password: str, *, hasher: PasswordHasher = DEFAULT_HASHER) -> None:
+    """A new password also clears the lock: the administrator has vouched for the holder."""
+    check_password(password)
+    user = get_user(username)
+    (
+        User.update(password_hash=hasher.hash(password), failed_logins=0, locked_until=None)
+        .where(User.id == user.id)
+        .execute()
+    )
+
+
+def remove_user(username: str) -> None:
+    user = get_user(username)
+    User.delete().where(User.id == user.id).execute()
+
+
+def list_users() -> list[User]:
+    return list(User.select().order_by(User.username))
+
+
+def user_by_id(user_id: str) -> User | None:
+    return User.get_or_none((User.id == user_id) & (User.active == True))  # noqa: E712
+
+
+_dummy_hashes: dict[tuple[int, int, int, int], str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash with the hasher's parameters, to spend the same work on unknown usernames."""
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(secrets.token_urlsafe(24))
+    return _dummy_hashes[key]
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def lock_duration(failures: int) -> timedelta | None:
+    """How long the account stays locked after ``failures`` wrong passwords in a row."""
+    if failures < FREE_FAILURES:
+        return None
+    return min(FIRST_LOCK * 2 ** min(failures - FREE_FAILURES, 16), LONGEST_LOCK)
+
+
+def authenticate(
+    username: str,
+    password: str,
+    now: datetime,
+    *,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> User:
+    """The account if the password is right; otherwise LoginFailed or AccountLocked.
+
+    Every attempt costs one argon2 verification, whether the name exists, is locked or
+    not, so neither the answer's time nor its wording tells which usernames exist.
+    """
+    moment = _utc(now)
+    password = password if isinstance(password, str) else ""
+    user = User.by_username(username) if isinstance(username, str) else None
+    if user is None or not user.active:
+        _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
+        raise LoginFailed("wrong username or password")
+    if user.locked_until is not None and user.locked_until > moment:
+        _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
+        raise AccountLocked(user.locked_until.replace(tzinfo=UTC))
+    if len(password) > MAX_PASSWORD_CHARS or not _verify(hasher, user.password_hash, password):
+        _record_failure(user, moment)
+        raise LoginFailed("wrong username or password")
+    changes: dict = {User.failed_logins: 0, User.locked_until: None}
+    if hasher.check_needs_rehash(user.password_hash):
+        changes[User.password_hash] = hasher.hash(password)
+    User.update(changes).where(User.id == user.id).execute()
+    return User.get_by_id(user.id)
+
+
+def _record_failure(user: User, moment: datetime) -> None:
+    with database.atomic():
+        # Counted in the database, so concurrent attempts cannot each see the old count.
+        User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+        failures = User.select(User.failed_logins).where(User.id == user.id).scalar()
+        lock = lock_duration(failures)
+        if lock is not None:
+            User.update(locked_until=moment + lock).where(User.id == user.id).execute()
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(name: str, *, now: datetime | None = None) -> tuple[str, str]:
+    """A new leadership token: (id, token). Only the token's SHA-256 is stored."""
+    name = (name or "").strip()
+    if not name or len(name) > MAX_TOKEN_NAME_CHARS:
+        raise InvalidTokenName(f"a token's name is 1 to {MAX_TOKEN_NAME_CHARS} characters")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = secrets.token_hex(8)
+    ApiToken.create(
+        id=token_id,
+        name=name,
+        token_hash=_token_digest(token),
+        scope=TOKEN_SCOPE,
+        created=_utc(now or system_clock()),
+        revoked=None,
+    )
+    return token_id, token
+
+
+def revoke_token(token_id: str, *, now: datetime | None = None) -> bool:
+    """Revoke a token at once; False if it was already revoked."""
+    token = ApiToken.get_or_none(ApiToken.id == token_id)
+    if token is None:
+        raise UnknownToken(f"no token has the id {token_id!r}")
+    if token.revoked is not None:
+        return False
+    ApiToken.update(revoked=_utc(now or system_clock())).where(ApiToken.id == token_id).execute()
+    return True
+
+
+def list_tokens() -> list[ApiToken]:
+    return list(ApiToken.select().order_by(ApiToken.created, ApiToken.name))
+
+
+def user_for_token(token: str) -> TokenHolder | None:
+    """Who a presented bearer token speaks for, or None if it is unknown or revoked."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    found = ApiToken.get_or_none(
+        (ApiToken.token_hash == _token_digest(token)) & ApiToken.revoked.is_null()
+    )
+    if found is None:
+        return None
+    return TokenHolder(token_id=found.id, name=found.name, roles=frozenset({found.scope}))

@@ -1,0 +1,209 @@
+"""Staff login and logout, and the role checks every staff page and API route goes through.
+
+Staff sessions share the reporter's signed cookie but are marked ``_staff`` (sessions.py
+gives them a 30-minute idle expiry). Nothing here reads or stores the client address:
+flask-login's session identifier (a hash of address and user agent) is switched off, and
+the per-address login limit is ratelimit.py's unlinkable key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from . import accounts
+from .errors import api_error
+from .ratelimit import limiter
+from .services import services
+from .sessions import STAFF_KEY
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+LOGIN_FAILED = "Username or password is wrong, or the account is locked for a while."
+LANDING = (("leadership", "/dashboard"), ("reviewer", "/review"), ("admin", "/"))
+MAX_NEXT_CHARS = 2000
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[InputRequired("Enter your username.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    next = HiddenField()
+
+
+class Staff(UserMixin):
+    """The logged-in staff member, as flask-login sees them; roles are read per request."""
+
+    def __init__(self, user: Any) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.roles = frozenset(user.role_set)
+        self._session_id = f"{user.id}:{_password_fingerprint(user.password_hash)}"
+
+    def get_id(self) -> str:
+        # The password's fingerprint in the id ends every session when the password changes.
+        return self._session_id
+
+
+def _password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+@login_manager.user_loader
+def _load_staff(session_id: str) -> Staff | None:
+    user_id, _, fingerprint = str(session_id).partition(":")
+    user = accounts.user_by_id(user_id)
+    if user is None:
+        return None
+    if not hmac.compare_digest(_password_fingerprint(user.password_hash), fingerprint):
+        return None
+    return Staff(user)
+
+
+def _no_identifier() -> str:
+    return ""
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login, or None for anything that could leave."""
+    if not target or len(target) > MAX_NEXT_CHARS:
+        return None
+    if any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def landing_for(roles: frozenset[str] | set[str]) -> str:
+    for role, path in LANDING:
+        if role in roles:
+            return path
+    return "/"
+
+
+def login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("auth/login.html", form=form)
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 400
+    try:
+        user = accounts.authenticate(
+            form.username.data.strip().lower(), form.password.data, services().clock()
+        )
+    except (accounts.LoginFailed, accounts.AccountLocked):
+        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    target = safe_next(form.next.data) or landing_for(user.role_set)
+    session.clear()  # nothing from before the login (a fixated session) carries over
+    login_user(Staff(user))
+    session.pop("_id", None)
+    session[STAFF_KEY] = True
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _login_redirect():
+    target = request.path
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(url_for("auth.login", next=target))
+
+
+def role_required(*roles: str) -> Callable:
+    """For HTML pages: anonymous visitors go to the login page, other roles get 403."""
+    wanted = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return _login_redirect()
+            if not wanted & current_user.roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _unauthorized():
+    response, status = api_error(401, "Log in, or send a valid bearer token.")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="reporting"'
+    return response, status
+
+
+def api_role_required(*roles: str) -> Callable:
+    """For JSON routes: a staff session or a bearer token; 401 without, 403 for other roles."""
+    wanted = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            header = request.headers.get("Authorization")
+            if header is not None:
+                scheme, _, token = header.partition(" ")
+                holder = None
+                if scheme.lower() == "bearer":
+                    holder = accounts.user_for_token(token.strip())
+                if holder is None:
+                    return _unauthorized()
+                held = holder.roles
+                g.token_holder = holder
+            elif current_user.is_authenticated:
+                held = current_user.roles
+            else:
+                return _unauthorized()
+            if not wanted & held:
+                return api_error(403, "Your role does not give access to this.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    # The default session protection hashes the client address into the session.
+    login_manager.session_protection = None
+    login_manager._session_identifier_generator = _no_identifier
+    app.register_blueprint(bp)
