@@ -440,7 +440,7 @@ _STRUCT = re.compile(
     r"""(?=[\d+(]|(?<![^\W\d_])[A-Za-z])(?:
     (?P<idc>\b"""
     + _ID_CUE
-    + r"""[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
+    + r"""(?![a-z])[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
         (?P<idv>\d{3}\s\d{3}\s\d{4}
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
   | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
@@ -592,16 +592,111 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
+_DIGIT_AHEAD = re.compile(r"\d")
+# cue word -> how it must be followed: "n" = by a number, "w" = a digit within 72 chars
+_CUES: dict[str, str] = dict.fromkeys(
+    _words(
+        """at by around about approx approximately from until till til between and to after
+        before january february march april may june july august september october november
+        december jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
+        thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday aged age
+        ages"""
+    ),
+    "n",
+)
+_CUES.update(
+    dict.fromkeys(
+        _words(
+            """nhs mrn hospital staff employee patient record case unit account insurance
+            badge member payroll registration reference ref ur urn cr health healthcard ssn
+            sin chi medicare pas agency datix incident complaint bed-card bedcard bed id
+            aadhaar ohip bleep pager page ext extension tel dect phone mobile cell bleeped
+            paged rang called phoned she he they pt lady man woman gentleman gent mum dad
+            mother father husband wife resident grandmother grandfather nan grandma grandad
+            flat apt apartment suite"""
+        ),
+        "w",
+    )
+)
+_BUILDING = {"court", "house", "lodge", "mansions", "tower", "building", "heights"}
+_LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+def _candidates(text: str, low: str) -> list[int]:
+    """Positions where a structured identifier can start: at a number (or the '+', '(',
+    'x' or upper-case code right before it) and at cue words followed by a number."""
+    cands: list[int] = []
+    add = cands.append
+    for m in _DIGIT_RUN.finditer(text):
+        p = m.start()
+        add(p)
+        k = p - 1
+        if k >= 0:
+            ch = text[k]
+            if ch in "+(@x ":
+                add(k)
+                if ch == " " and k >= 1 and text[k - 1] in "(+@":
+                    add(k - 1)
+            elif ch == "-" and k >= 1 and text[k - 1].isupper():
+                k -= 1
+            k2 = k
+            while k2 >= 0 and p - k2 <= 6 and "A" <= text[k2] <= "Z":
+                k2 -= 1
+            if k2 < k:
+                add(k2 + 1)
+            if k >= 3 and text[k] == " " and text[k - 2 : k].isupper():  # "IL 62704"
+                add(k - 2)
+    n = len(text)
+    for m in _LOWER_WORD.finditer(low):
+        w = m.group()
+        need = _CUES.get(w)
+        if need is None:
+            if w in _BUILDING and m.start() >= 2:
+                k = m.start() - 1
+                while k >= 0 and low[k].isspace():
+                    k -= 1
+                while k >= 0 and low[k].isalpha():
+                    k -= 1
+                add(k + 1)
+            continue
+        e = m.end()
+        if need == "n":
+            if _NEXT_DIGIT.match(low, e) is None:
+                continue
+        elif _DIGIT_AHEAD.search(text, e, min(n, e + 72)) is None:
+            continue
+        add(m.start())
+    cands.sort()
+    return cands
+
+
 def _matches(text: str):
-    lowered = None
-    if "@" in text or "://" in text or "ww." in (lowered := text.lower()):
+    """Matches of the combined pattern, tried only where one can start (see
+    :func:`_candidates`). Equivalent to a plain ``finditer`` scan (the tests check this)
+    but several times faster on ordinary prose."""
+    low = text.lower()
+    if "@" in text or "://" in text or "ww." in low:
         yield from _WEB.finditer(text)
-    del lowered
-    last = 0
-    for s, e in _windows(text):
-        for m in _STRUCT.finditer(text, max(s, last), e):
+    if len(low) != len(text):  # rare case-mapping that changes length: plain scan
+        yield from _STRUCT.finditer(text)
+        return
+    last = -1
+    match = _STRUCT.match
+    for pos in _candidates(text, low):
+        if pos < last:
+            continue
+        m = match(text, pos)
+        if m is not None and m.end() > pos:
             last = m.end()
             yield m
+
+
+def _matches_reference(text: str):
+    """Plain scan, used by the tests to check :func:`_matches`."""
+    if "@" in text or "://" in text or "ww." in text.lower():
+        yield from _WEB.finditer(text)
+    yield from _STRUCT.finditer(text)
 
 
 def _structured(text: str) -> list[tuple[int, int, str]]:
@@ -642,7 +737,7 @@ def _structured(text: str) -> list[tuple[int, int, str]]:
 
 # ------------------------------------------------------------------------- names
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?|\[[A-Z]+\]|\S", re.UNICODE)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE)
 _SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
 
 
