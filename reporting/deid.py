@@ -328,7 +328,7 @@ worker carer
 _SPEECH_VERBS = _words(
     """
 said says told asked replied shouted explained noticed realised realized insisted refused
-agreed rang phoned emailed texted messaged wrote yelled screamed admitted decided suggested
+agreed rang phoned emailed texted messaged wrote yelled screamed decided suggested
 mentioned warned promised laughed shouted snapped complained apologised apologized tried
 came arrived left stayed found spotted flagged noted escalated called paged bleeped
 """
@@ -356,8 +356,10 @@ stage staging type criterion sheath forceps retractor clamp laryngoscope blade l
 curve sequence cycle solution
 """
 )
-_PLACE_PRECEDERS = {"st", "st.", "saint", "mount", "port", "fort", "lake", "cape", "king", "queen",
-                    "prince", "princess", "royal", "lady", "sir"}  # fmt: skip
+_PLACE_PRECEDERS = _words(
+    """san santa são sao los las new st st. saint mount port fort lake cape king queen prince
+    princess royal lady sir"""
+)
 _LOCATION_WORDS = _words(
     """
 ward bay unit theatre resus room bed hospital trust clinic centre center wing house building
@@ -433,7 +435,7 @@ _ID_CUE = (
     r"Medicare(?:\s*(?:number|no\.?))?|PAS(?:\s*(?:number|no\.?))?|(?:agency|datix|incident|"
     r"complaint)\s*(?:ref(?:erence)?\.?|number|no\.?|id)?|bed-?card\s*(?:no\.?|number)|"
     r"(?:staff|ID|id)\s*(?:card)?\s*(?:number|no\.?|\#)?|ref(?:erence)?\.?(?:\s*(?:number|no\.?))?"
-    r"|Aadhaar(?:\s*(?:number|no\.?))?|OHIP(?:\s*(?:number|no\.?))?)"
+    r"|NHI(?:\s*(?:number|no\.?))?|Aadhaar(?:\s*(?:number|no\.?))?|OHIP(?:\s*(?:number|no\.?))?)"
 )
 
 _STRUCT = re.compile(
@@ -441,7 +443,7 @@ _STRUCT = re.compile(
     (?P<idc>\b"""
     + _ID_CUE
     + r"""(?![a-z])[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
-        (?P<idv>\d{3}\s\d{3}\s\d{4}
+        (?P<idv>\d{3}\s\d{3}\s\d{4}|\d{2,6}(?:\s\d{1,6}){1,3}(?![\d/.:])
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
   | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
         (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?![\d/:.]\d)(?![\s.-]?\d))
@@ -449,7 +451,9 @@ _STRUCT = re.compile(
         (?P<phbv>\d{4,5})\b(?![/:.]\d)(?![\s.-]?\d))
   | (?P<phone>(?<![\w+])(?:
         \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
-      | \(?0\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
+      | \(?0\d{1,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
+      | 1[38]00[\s.-]?\d{3}[\s.-]?\d{3,4}
+      | 1[\s.-]\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}
       | 0\d{4}[\s.-]?\d{6}
       | \(\d{3}\)\s?\d{3}[\s.-]\d{4}
       | \d{3}[.-]\d{3}[.-]\d{4}
@@ -485,23 +489,25 @@ _STRUCT = re.compile(
         (?:[01]?\d|2[0-3])[:.][0-5]\d\s*(?:[ap]\.m\.|[ap]\.?m)(?![a-z])
       | (?:[01]?\d|2[0-3])\s*(?:[ap]\.m\.|[ap]\.?m\b)
       | \d{1,2}\s*o['’]?\s?clock
+      | (?:[01]?\d|2[0-3])h[0-5]\d
       | (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*(?:hrs|hr|h)\b)?
       | (?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs|hr|h|hours)\b
       )(?!\d|:\d))
   | (?P<time1>(?<![\d.:/])\d:[0-5]\d(?![\d:]))
   | (?P<tcue>\b(?:at|by|around|about|approx\.?|approximately|from|until|till|til|between|and|
-        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])[0-5]\d)(?!\d)"""
+        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])[0-5]\d(?:\s*(?:hrs|hr|h|hours)\b)?)(?!\d)"""
     + _UNIT_AFTER
     + r"""(?!\s*(?:to|and)\s+\d)(?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
     + r"""\b))
   | (?P<age>\b(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
+  | (?P<agemf>\b(?P<agemfv>9\d|1[01]\d)(?=(?-i:[MF])\b))
   | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
   | (?P<ages>\b(?:she|he|they|patient|pt|lady|man|woman|gentleman|gent|mum|dad|mother|father
         |husband|wife|resident|grandmother|grandfather|nan|grandma|grandad)
         (?:'s|’s|\s+is|\s+was|\s+are|\s+aged)\s+(?P<agesv>9\d|1[01]\d)\b
         (?!\s*(?:%|mg|kg|/|kilos|st\b|stone)))
-  | (?P<addr>\b(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?
+  | (?P<addr>\b(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?(?:,?\s+|/))?
         (?:[A-Z][a-z]+\s+(?:Court|House|Lodge|Mansions|Tower|Building|Heights),?\s+)?
         \d{1,4}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
@@ -525,6 +531,7 @@ _VALUE_GROUP = {
     "tcue": ("tcv", "TIME"),
     "age": ("agev", "AGE"),
     "agec": ("agecv", "AGE"),
+    "agemf": ("agemfv", "AGE"),
     "ages": ("agesv", "AGE"),
     "pcus": ("pcusv", "POSTCODE"),
 }
@@ -611,7 +618,7 @@ _CUES.update(
             """nhs mrn hospital staff employee patient record case unit account insurance
             badge member payroll registration reference ref ur urn cr health healthcard ssn
             sin chi medicare pas agency datix incident complaint bed-card bedcard bed id
-            aadhaar ohip bleep pager page ext extension tel dect phone mobile cell bleeped
+            aadhaar ohip nhi bleep pager page ext extension tel dect phone mobile cell bleeped
             paged rang called phoned she he they pt lady man woman gentleman gent mum dad
             mother father husband wife resident grandmother grandfather nan grandma grandad
             flat apt apartment suite"""
@@ -1021,7 +1028,7 @@ class Scrubber:
                     is_name[i] = True
                     continue
             # verb cues: "X said", "told X", apposition "X the HCA"
-            if t.cap and not t.upper and (key not in _COMMON or key in _AMBIGUOUS):
+            if t.cap and not t.upper and len(key) > 1 and (key not in _COMMON or key in _AMBIGUOUS):
                 if key in _ROLES or key in _TITLES or key in _LOCATION_WORDS or eponym_context(i):
                     continue
                 nxt = word(i + 1)
