@@ -20,5 +20,11 @@ logger_class = "reporting.logs.GunicornLogger"
 # Addresses from a proxy are trusted only as configured in the app (PROXY_FIX_HOPS).
 forwarded_allow_ips = ""
 proc_name = "reporting"
+# gunicorn 27 opens a control socket under $HOME that any local user may drive; not needed.
+control_socket_disable = True
 limit_request_line = 4094
 limit_request_fields = 60
+
+
+def pre_request(worker, req):
+    """Replaces gunicorn's default hook, which logs every request line at debug level."""

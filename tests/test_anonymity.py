@@ -458,6 +458,8 @@ def test_nothing_about_the_reporter_is_stored_or_logged(
     # ---- everything the deployment kept --------------------------------------------------
     error_log = server.error_log.read_text("utf-8", "replace")
     assert error_log.strip(), "gunicorn's error log is empty: the test proves nothing"
+    # At debug level gunicorn's default pre_request hook would log each request, timed.
+    assert not re.search(r"\] (GET|POST) /", error_log), "request lines reached the error log"
     assert error_log.count("Invalid request from ip=[address]") >= 2, (
         "the error log does not record both malformed requests (address redacted):\n"
         + error_log[-3000:]
