@@ -353,7 +353,7 @@ monitor device pump mattress house centre center clinic building wing suite lect
 institute college school university medal award infirmary road street lane avenue society
 association campaign uk report inquiry review act regimen protocol bundle pathway grade
 stage staging type criterion sheath forceps retractor clamp laryngoscope blade lens loop
-curve sequence cycle solution
+curve sequence cycle solution circuit meter pouch humidifier
 """
 )
 _PLACE_PRECEDERS = _words(
@@ -866,6 +866,7 @@ class Scrubber:
             prev_end = t.end
         found: list[tuple[int, int, str]] = []
         is_name = [False] * n
+        cued = [False] * n  # found from a role cue
         title_start: dict[int, int] = {}
 
         def word(i: int) -> _Tok | None:
@@ -1012,6 +1013,7 @@ class Scrubber:
                     continue
                 if name_like_cap(j) or (toks[j].cap and toks[j].key in _AMBIGUOUS) or lower_name(j):
                     is_name[j] = True
+                    cued[j] = True
                 continue
             if is_name[i]:
                 continue
@@ -1081,7 +1083,6 @@ class Scrubber:
                             and nt.key not in _ROLES
                             and nt.key not in _TITLES
                             and nt.key not in _LOCATION_WORDS
-                            and not eponym_context(j)
                             and not (starts[j])
                         )
                     elif nt.upper and toks[i].upper:
@@ -1150,6 +1151,17 @@ class Scrubber:
                 and not _ends_possessive(toks[j])
             ):
                 j += 1
+            nxt = word(j + 1)
+            if (
+                nxt is not None
+                and nxt.key in _EPONYM_FOLLOWERS
+                and adjacent(j, j + 1)
+                and not any(k in title_start.values() for k in range(i, j + 1))
+                and not cued[i]
+                and (j == i or nxt.key not in _LOCATION_WORDS)
+            ):
+                i = j + 1  # "Jackson Rees circuit", "Baxter pump": an eponym, not a person
+                continue
             start = toks[i].start
             last = toks[j]
             end = last.base_end
