@@ -228,7 +228,11 @@ def authenticate(
     if user.locked_until is not None and user.locked_until > moment:
         _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
         raise AccountLocked(user.locked_until.replace(tzinfo=UTC))
-    if len(password) > MAX_PASSWORD_CHARS or not _verify(hasher, user.password_hash, password):
+    if len(password) > MAX_PASSWORD_CHARS:
+        _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
+        _record_failure(user, moment)
+        raise LoginFailed("wrong username or password")
+    if not _verify(hasher, user.password_hash, password):
         _record_failure(user, moment)
         raise LoginFailed("wrong username or password")
     changes: dict = {User.failed_logins: 0, User.locked_until: None}
