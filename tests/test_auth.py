@@ -268,3 +268,21 @@ def test_api_accepts_a_leadership_session_and_refuses_other_roles(staff_app):
     assert leader.get("/test/api").status_code == 200
     response = reviewer.get("/test/api")
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_only_the_rate_limiter_reads_the_client_address(staff, monkeypatch):
+    from pathlib import Path
+
+    import flask_login.utils
+
+    package = Path(accounts.__file__).parent
+    readers = {p.name for p in package.rglob("*.py") if "remote_addr" in p.read_text()}
+    assert readers == {"ratelimit.py"}
+
+    def refuse():
+        raise AssertionError("flask-login read the client address")
+
+    monkeypatch.setattr(flask_login.utils, "_get_remote_addr", refuse)
+    assert log_in(staff, "lead").status_code == 302
+    assert staff.get("/test/leadership").status_code == 200
+    assert log_out(staff).status_code == 302
