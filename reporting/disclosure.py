@@ -1,0 +1,345 @@
+"""Cell suppression for a linked system of published tables. Pure: no database, no Flask.
+
+The input is every cell of the system (published candidates and residuals that are never
+published), the additive relations between them (``parent = sum(children)``), the threshold
+k, and the states fixed by earlier releases. The output is the set of hidden cells such that:
+
+1. every cell with a count under k, zero included, is hidden (primary suppression);
+2. under every published total, the hidden children add up to 0 or at least k
+   (complementary suppression, repeated to a fixpoint across all relations);
+3. no hidden cell with a count of 1..k-1, and no difference of two nested hidden
+   remainders with such a count, is a linear combination of published numbers. This is
+   checked exactly by Gaussian elimination modulo a 61-bit prime on the hidden part of
+   the system, one connected component at a time (a vector in the rational row space is
+   in the modular one, so the check errs only towards hiding more).
+
+Whenever a check fails, the cheapest cell still published next to the problem is hidden
+and both checks run again. Cost prefers the finest cells (months before quarters, units
+before departments, categories before kinds), then the smallest count, then the key, so the
+result is deterministic and organisation, department and quarter figures survive.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+Key = Hashable
+PRIME = (1 << 61) - 1
+
+
+class SuppressionError(Exception):
+    """The fixed states of earlier releases leave no way to protect a cell."""
+
+
+@dataclass
+class Cell:
+    value: int
+    publishable: bool = True  # False for residuals (small units, unit not given): never shown
+    fixed: bool = False  # decided by an earlier release: its state cannot change
+    fixed_hidden: bool = False
+    coarseness: tuple = ()  # lower is finer, and is hidden first
+
+    def cost(self, key: Key) -> tuple:
+        return (self.coarseness, self.value, repr(key))
+
+
+@dataclass(frozen=True)
+class Relation:
+    parent: Key
+    children: tuple[Key, ...]
+
+
+@dataclass
+class Outcome:
+    hidden: set[Key]
+    hidden_at_least_k: int = 0
+    rounds: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def suppress(cells: dict[Key, Cell], relations: Iterable[Relation], k: int) -> Outcome:
+    if k < 3:
+        raise ValueError("the threshold k is never below 3")
+    relations = list(relations)
+    for relation in relations:
+        for key in (relation.parent, *relation.children):
+            if key not in cells:
+                raise KeyError(f"relation names unknown cell {key!r}")
+    engine = _Engine(cells, relations, k)
+    engine.run()
+    hidden = engine.hidden
+    at_least_k = sum(1 for key in hidden if cells[key].publishable and cells[key].value >= k)
+    return Outcome(hidden=hidden, hidden_at_least_k=at_least_k, rounds=engine.rounds)
+
+
+class _Engine:
+    def __init__(self, cells: dict[Key, Cell], relations: list[Relation], k: int) -> None:
+        self.cells = cells
+        self.relations = relations
+        self.k = k
+        self.member_of: dict[Key, list[int]] = defaultdict(list)
+        for index, relation in enumerate(relations):
+            self.member_of[relation.parent].append(index)
+            for child in relation.children:
+                self.member_of[child].append(index)
+        self.hidden: set[Key] = set()
+        for key, cell in cells.items():
+            if cell.fixed:
+                if cell.fixed_hidden:
+                    self.hidden.add(key)
+            elif not cell.publishable or cell.value < k:
+                self.hidden.add(key)
+        self.rounds = 0
+        # Relations with a cell this release may still decide; the rest were settled before.
+        self.active = {
+            index
+            for index, relation in enumerate(relations)
+            if any(not cells[key].fixed for key in (relation.parent, *relation.children))
+        }
+        self._checked: dict[frozenset, list] = {}
+
+    def can_hide(self, key: Key) -> bool:
+        return key not in self.hidden and not self.cells[key].fixed
+
+    def hide(self, key: Key) -> None:
+        self.hidden.add(key)
+
+    def run(self) -> None:
+        pending = set(range(len(self.relations)))
+        while True:
+            self.rounds += 1
+            self.group_sum_closure(pending)
+            targets = self.exact_check()
+            if not targets:
+                return
+            pending = set()
+            for target, relations in targets:
+                chosen = self.cheapest_neighbour(target, relations)
+                if chosen is None:
+                    raise SuppressionError(f"no cell left to protect {sorted(map(repr, target))}")
+                if chosen not in self.hidden:
+                    self.hide(chosen)
+                    pending.update(self.member_of[chosen])
+
+    def group_sum_closure(self, pending: set[int]) -> None:
+        """Hidden children of a published total must add up to 0 or at least k."""
+        work = sorted(pending)
+        queued = set(work)
+        while work:
+            index = work.pop()
+            queued.discard(index)
+            relation = self.relations[index]
+            if relation.parent in self.hidden:
+                continue
+            hidden_sum = sum(self.cells[c].value for c in relation.children if c in self.hidden)
+            if not 0 < hidden_sum < self.k:
+                continue
+            candidates = [c for c in relation.children if self.can_hide(c)]
+            if candidates:
+                chosen = min(candidates, key=lambda c: self.cells[c].cost(c))
+            elif self.can_hide(relation.parent):
+                chosen = relation.parent
+            else:
+                raise SuppressionError(
+                    f"published total {relation.parent!r} leaves hidden cells adding to "
+                    f"{hidden_sum}, and every other cell is fixed"
+                )
+            self.hide(chosen)
+            for other in self.member_of[chosen]:
+                if other not in queued:
+                    queued.add(other)
+                    work.append(other)
+            if index not in queued:
+                queued.add(index)
+                work.append(index)
+
+    def exact_check(self) -> list[tuple[frozenset[Key], frozenset[int]]]:
+        """Hidden cells or nested remainders worth 1..k-1 that published numbers determine.
+
+        Only components holding a relation with a cell this release may still change are
+        checked (the rest were checked when their release was built), and a component whose
+        rows have not changed since the last round is not eliminated again.
+        """
+        rows: list[tuple[int, dict[Key, int]]] = []
+        for index, relation in enumerate(self.relations):
+            row: dict[Key, int] = {}
+            for child in relation.children:
+                if child in self.hidden:
+                    row[child] = row.get(child, 0) + 1
+            if relation.parent in self.hidden:
+                row[relation.parent] = row.get(relation.parent, 0) - 1
+            row = {key: coef for key, coef in row.items() if coef}
+            if row:
+                rows.append((index, row))
+        targets: list[tuple[frozenset[Key], frozenset[int]]] = []
+        for component in _components(rows):
+            if not any(index in self.active for index, _ in component):
+                continue
+            signature = frozenset((index, frozenset(row.items())) for index, row in component)
+            found = self._checked.get(signature)
+            if found is None:
+                found = self._check_component(component)
+                self._checked[signature] = found
+            targets.extend(found)
+        return targets
+
+    def _check_component(
+        self, component: list[tuple[int, dict[Key, int]]]
+    ) -> list[tuple[frozenset[Key], frozenset[int]]]:
+        basis = _RowSpace([row for _, row in component])
+        found: list[tuple[frozenset[Key], frozenset[int]]] = []
+        for key in basis.derivable_singletons():
+            if 0 < self.cells[key].value < self.k:
+                relations = frozenset(component[i][0] for i in basis.certificate(key))
+                found.append((frozenset([key]), relations))
+        remainders = {
+            frozenset(row): index
+            for index, row in component
+            if len(row) > 1 and self.relations[index].parent not in self.hidden
+        }
+        for rest, pair in self._nested_differences(remainders):
+            found.append((rest, frozenset(pair)))
+        return found
+
+    def _nested_differences(
+        self, remainders: dict[frozenset[Key], int]
+    ) -> list[tuple[frozenset[Key], tuple[int, int]]]:
+        """Two published totals whose hidden sets nest pin the difference of the two sets."""
+        unique = set(remainders)
+        containing: dict[Key, list[frozenset[Key]]] = defaultdict(list)
+        for remainder in unique:
+            for key in remainder:
+                containing[key].append(remainder)
+        found = []
+        for small in unique:
+            rarest = min(small, key=lambda key: len(containing[key]))
+            for large in containing[rarest]:
+                if len(large) > len(small) and small < large:
+                    rest = large - small
+                    value = sum(self.cells[c].value for c in rest)
+                    if 0 < value < self.k:
+                        found.append((frozenset(rest), (remainders[small], remainders[large])))
+        return found
+
+    def cheapest_neighbour(self, target: frozenset[Key], relations: frozenset[int]) -> Key | None:
+        """The cheapest published cell in one of the relations that pin the target.
+
+        Hiding it adds an unknown to an equation the derivation needs; if another
+        derivation remains, the next round finds it. When every cell of those relations is
+        already decided (a derivation through earlier releases and new hidden cells), the
+        search widens one ring of relations at a time, through the hidden cells they share.
+        """
+        ring = set(relations) or {i for key in target for i in self.member_of[key]}
+        seen: set[int] = set()
+        while ring:
+            candidates = {
+                key
+                for index in ring
+                for key in (self.relations[index].parent, *self.relations[index].children)
+                if self.can_hide(key)
+            }
+            if candidates:
+                return min(candidates, key=lambda c: self.cells[c].cost(c))
+            seen |= ring
+            ring = {
+                other
+                for index in ring
+                for key in (self.relations[index].parent, *self.relations[index].children)
+                if key in self.hidden
+                for other in self.member_of[key]
+                if other not in seen
+            }
+        return None
+
+
+def _components(
+    rows: list[tuple[int, dict[Key, int]]],
+) -> list[list[tuple[int, dict[Key, int]]]]:
+    """Rows grouped by the hidden cells they share (union-find)."""
+    parent: dict[Key, Key] = {}
+
+    def find(x: Key) -> Key:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for _, row in rows:
+        keys = iter(row)
+        first = find(next(keys))
+        for other in keys:
+            root = find(other)
+            if root != first:
+                parent[root] = first
+    grouped: dict[Key, list[tuple[int, dict[Key, int]]]] = defaultdict(list)
+    for item in rows:
+        grouped[find(next(iter(item[1])))].append(item)
+    return list(grouped.values())
+
+
+class _RowSpace:
+    """Reduced row echelon form of sparse integer rows modulo PRIME, with certificates.
+
+    Each stored row remembers which input rows it combines (``combos``), so that for a
+    derivable cell we know the relations that pin it, and can hide a cell in one of them.
+    """
+
+    def __init__(self, rows: list[dict[Key, int]]) -> None:
+        self.pivots: dict[Key, dict[Key, int]] = {}
+        self.combos: dict[Key, dict[int, int]] = {}
+        self.rows_with: dict[Key, set[Key]] = defaultdict(set)  # column -> pivots using it
+        # Sparse rows first keeps fill-in low.
+        for index in sorted(range(len(rows)), key=lambda i: len(rows[i])):
+            row = {k: v % PRIME for k, v in rows[index].items() if v % PRIME}
+            self._insert(row, {index: 1})
+
+    @staticmethod
+    def _axpy(target: dict, coef: int, source: dict) -> None:
+        """target -= coef * source (mod PRIME), dropping zeros."""
+        for key, value in source.items():
+            updated = (target.get(key, 0) - coef * value) % PRIME
+            if updated:
+                target[key] = updated
+            else:
+                target.pop(key, None)
+
+    def _insert(self, row: dict[Key, int], combo: dict[int, int]) -> None:
+        for key in [k for k in row if k in self.pivots]:
+            coef = row.get(key)
+            if coef:
+                self._axpy(combo, coef, self.combos[key])
+                self._axpy(row, coef, self.pivots[key])
+        if not row:
+            return
+        pivot = min(row, key=repr)
+        inverse = pow(row[pivot], PRIME - 2, PRIME)
+        row = {k: (v * inverse) % PRIME for k, v in row.items()}
+        combo = {k: (v * inverse) % PRIME for k, v in combo.items()}
+        # Keep the form reduced: clear the new pivot's column from the existing rows.
+        for other_pivot in list(self.rows_with.get(pivot, ())):
+            other_row = self.pivots[other_pivot]
+            coef = other_row.get(pivot)
+            if not coef:
+                continue
+            before = set(other_row)
+            self._axpy(other_row, coef, row)
+            self._axpy(self.combos[other_pivot], coef, combo)
+            for key in set(other_row) - before:
+                self.rows_with[key].add(other_pivot)
+            for key in before - set(other_row):
+                self.rows_with[key].discard(other_pivot)
+        self.pivots[pivot] = row
+        self.combos[pivot] = combo
+        for key in row:
+            self.rows_with[key].add(pivot)
+
+    def derivable_singletons(self) -> list[Key]:
+        return [pivot for pivot, row in self.pivots.items() if len(row) == 1]
+
+    def certificate(self, key: Key) -> list[int]:
+        """Input rows whose combination pins a derivable singleton."""
+        return sorted(self.combos.get(key, {}))
