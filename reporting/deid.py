@@ -183,6 +183,7 @@ i've i'm i'd i'll it's i ve switchboard estates management radiology pharmacy se
 microbiology micro haematology biochemistry theatres site ops bed-manager control
 nice nhs uk usa who cqc gmc nmc hse bma rcn
 christmas easter diwali eid ramadan
+hung dung shin pan burns islam gill butt stein levy rush haste cross
 """
     ).split()
 )
@@ -191,11 +192,12 @@ christmas easter diwali eid ramadan
 _AMBIGUOUS = _words(
     """
 will may grace hope mark bill rose june april august faith joy rob pat sue don ray guy jack
-art gene dean neil miles lance chase hunter mason carter sandy penny dawn summer holly ivy
+art gene dean miles lance chase hunter mason carter sandy penny dawn summer holly ivy
 iris lily ruby pearl jade amber violet daisy poppy heather hazel olive precious sterling
 frank rich drew jay kit reed wade cole jean carol crystal destiny dallas faith charity
 patience mercy hunt long
-"""
+ nana nick hong grant holland newton chambers bishop butler stanley lima
+    milan kaiser"""
 )
 
 _SHORT_NAMES = {"mo", "jo", "ng", "ed", "al", "li", "bo", "jas", "vu", "do", "ho", "ma", "le"}
@@ -652,7 +654,7 @@ def _candidates(text: str, low: str) -> list[int]:
                 k2 -= 1
             if k2 < k:
                 add(k2 + 1)
-            if k >= 3 and text[k] == " " and text[k - 2 : k].isupper():  # "IL 62704"
+            if k >= 2 and text[k] == " " and text[k - 2 : k].isupper():  # "IL 62704"
                 add(k - 2)
     n = len(text)
     for m in _LOWER_WORD.finditer(low):
@@ -749,6 +751,8 @@ _SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
 
 
 _FEATURES: dict[str, tuple] = {}
+# lower-case words that can start a name rule (names themselves are checked separately)
+_TRIGGERS = frozenset(_TITLES) | _ROLES | _TITLE_PREFIX | {t.rstrip(".") for t in _TITLES}
 
 
 def _features(text: str) -> tuple:
@@ -761,13 +765,16 @@ def _features(text: str) -> tuple:
     if base[-2:].lower() in ("'s", "’s") and len(base) > 2:
         base = base[:-2]
     alpha = bool(base) and base[0].isalpha()
+    key = _fold(base)
+    cap = alpha and base[0].isupper()
     f = (
         len(base),
-        _fold(base),
+        key,
         alpha,
-        alpha and base[0].isupper(),
+        cap,
         alpha and base.isupper() and len(base) > 1,
         alpha and base[0].islower(),
+        alpha and (cap or key in _TRIGGERS or key in _load_names()[0]),
     )
     if len(_FEATURES) > 50_000:
         _FEATURES.clear()
@@ -776,13 +783,24 @@ def _features(text: str) -> tuple:
 
 
 class _Tok:
-    __slots__ = ("text", "start", "end", "base_end", "key", "alpha", "cap", "upper", "lower")
+    __slots__ = (
+        "text",
+        "start",
+        "end",
+        "base_end",
+        "key",
+        "alpha",
+        "cap",
+        "upper",
+        "lower",
+        "trig",
+    )
 
     def __init__(self, text: str, start: int) -> None:
         self.text = text
         self.start = start
         self.end = start + len(text)
-        blen, self.key, self.alpha, self.cap, self.upper, self.lower = _features(text)
+        blen, self.key, self.alpha, self.cap, self.upper, self.lower, self.trig = _features(text)
         self.base_end = start + blen
 
 
@@ -851,19 +869,21 @@ class Scrubber:
         n = len(toks)
         if n == 0:
             return []
-        # sentence starts
-        starts = [False] * n
-        prev_end = 0
-        for i, t in enumerate(toks):
-            gap = text[prev_end : t.start]
-            if i == 0:
-                starts[i] = True
-            else:
+
+        class _Starts:
+            """starts[i]: token i begins a sentence, line or list item (computed lazily)."""
+
+            def __getitem__(self, i: int) -> bool:
+                if i == 0:
+                    return True
                 p = toks[i - 1]
-                starts[i] = ((not p.alpha and p.text in '.!?:;•*-–—("“') or "\n" in gap) or (
-                    p.alpha and p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
-                )
-            prev_end = t.end
+                if "\n" in text[p.end : toks[i].start]:
+                    return True
+                if not p.alpha:
+                    return p.text in '.!?:;•*-–—("“'
+                return p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
+
+        starts = _Starts()
         found: list[tuple[int, int, str]] = []
         is_name = [False] * n
         cued = [False] * n  # found from a role cue
@@ -909,7 +929,7 @@ class Scrubber:
 
         # 1. seeds
         for i, t in enumerate(toks):
-            if not t.alpha or is_name[i]:
+            if not t.trig or is_name[i]:
                 continue
             key = t.key
             # titles
@@ -1111,20 +1131,14 @@ class Scrubber:
                     is_name[k] = True
                     changed = True
 
-        # 3. a word found as a name anywhere is a name everywhere it is capitalised, and a
-        # capitalised unknown word joined by "and"/"or"/"&" to a name is a name too
-        known = {toks[i].key for i in range(n) if is_name[i] and toks[i].alpha}
-        known -= _COMMON | _ROLES | _PARTICLES | set(_TITLES)
-        for i in range(n):
+        # 3. a capitalised unknown word joined by "and"/"or"/"&" to a name is a name, and a
+        # word found as a name anywhere is a name everywhere it is capitalised
+        caps = [i for i in range(n) if toks[i].cap and not toks[i].upper]
+        for i in caps:
             t = toks[i]
-            if is_name[i] or not t.alpha or not t.cap or t.upper:
+            if is_name[i] or t.key in _COMMON or t.key in _ROLES or t.key in _TITLES:
                 continue
-            if t.key in known and not eponym_context(i):
-                is_name[i] = True
-                continue
-            if t.key in _COMMON or t.key in _ROLES or t.key in _TITLES or starts[i]:
-                continue
-            if t.key in _LOCATION_WORDS or eponym_context(i):
+            if starts[i] or t.key in _LOCATION_WORDS or eponym_context(i):
                 continue
             for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
                 if (
@@ -1136,6 +1150,11 @@ class Scrubber:
                 ):
                     is_name[i] = True
                     break
+        known = {toks[i].key for i in range(n) if is_name[i] and toks[i].alpha}
+        known -= _COMMON | _ROLES | _PARTICLES | set(_TITLES)
+        for i in caps:
+            if not is_name[i] and toks[i].key in known and not eponym_context(i):
+                is_name[i] = True
 
         # 4. spans: runs of consecutive name tokens
         i = 0

@@ -287,6 +287,19 @@ UNITS = [
     ("postcode SW1A 1AA", "postcode [POSTCODE]"),
     ("near M13 9WL", "near [POSTCODE]"),
     ("Springfield, IL 62704", "Springfield, IL [POSTCODE]"),
+    # more formats and cues
+    ("at 1530h then 15h30 then 7:00AM", "at [TIME] then [TIME] then [TIME]"),
+    ("call (02) 9876 5432 or 1800 123 456", "call [PHONE] or [PHONE]"),
+    ("NHI ABC1234", "NHI [ID]"),
+    ("Medicare no 2123 45670 1", "Medicare no [ID]"),
+    ("Pt 95F with #NOF", "Pt [AGE]F with #NOF"),
+    ("The patient is 94 and frail.", "The patient is [AGE] and frail."),
+    ("previously Unit 5/12 Smith St, Bondi", "previously [ADDRESS], Bondi"),
+    ("Spoke with Eoghan and Anneliese.", "Spoke with [NAME] and [NAME]."),
+    ("Zofia and Blessing worked. Blessing is great.", "[NAME] and [NAME] worked. [NAME] is great."),
+    ("Father Brendan came.", "[NAME] came."),
+    ("Student nurse Bethany was alone.", "Student nurse [NAME] was alone."),
+    ("later by Sister Mwangi.", "later by [NAME]."),
 ]
 
 
@@ -317,6 +330,12 @@ KEPT = [
     "Will the ward get an HCA? May is busy. Grace periods ended.",
     "Ratio was 1:8 on nights and 1:12 on days.",
     "Door-to-balloon time was 140 minutes, lactate 4.1 after 2 hours.",
+    "Used a Jackson Rees circuit and a Baxter pump.",
+    "Moved to Victoria Ward, then Albert Ward.",
+    "Transferred to San Francisco, then Mount Vernon.",
+    "Burns to the hand. Shin laceration. Grant funding cut.",
+    "Allen's test not done. Wells score 6. Bristol stool chart type 7.",
+    "Do not resuscitate. Will review. May need a PICC.",
 ]
 
 
