@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 TOKENS = ("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE")
 
@@ -782,26 +783,34 @@ def _features(text: str) -> tuple:
     return f
 
 
-class _Tok:
-    __slots__ = (
-        "text",
-        "start",
-        "end",
-        "base_end",
-        "key",
-        "alpha",
-        "cap",
-        "upper",
-        "lower",
-        "trig",
-    )
+class _Tok(NamedTuple):
+    """A word or punctuation mark of the narrative, with the features the name rules use."""
 
-    def __init__(self, text: str, start: int) -> None:
-        self.text = text
-        self.start = start
-        self.end = start + len(text)
-        blen, self.key, self.alpha, self.cap, self.upper, self.lower, self.trig = _features(text)
-        self.base_end = start + blen
+    text: str
+    start: int
+    end: int
+    base_end: int  # end without a possessive 's or a trailing full stop
+    key: str  # folded base, for list look-ups
+    alpha: bool
+    cap: bool
+    upper: bool
+    lower: bool
+    trig: bool  # capitalised, or a title/role word, or a given name: may start a name rule
+
+
+_new_tuple = tuple.__new__
+
+
+def _tokens(text: str) -> list[_Tok]:
+    feats = _FEATURES
+    out = []
+    append = out.append
+    for m in _WORD_RE.finditer(text):
+        g = m.group()
+        s = m.start()
+        f = feats.get(g) or _features(g)
+        append(_new_tuple(_Tok, (g, s, s + len(g), s + f[0], *f[1:])))
+    return out
 
 
 class Scrubber:
@@ -865,7 +874,7 @@ class Scrubber:
         return any(p in self._given or p in self._surnames for p in parts)
 
     def _names(self, text: str, occupied: _Occupancy) -> list[tuple[int, int, str]]:
-        toks = [_Tok(m.group(), m.start()) for m in _WORD_RE.finditer(text)]
+        toks = _tokens(text)
         n = len(toks)
         if n == 0:
             return []
