@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from . import reports
+from . import reports, trends
+from .auth import api_role_required
 from .errors import api_error
 from .openapi import openapi_document
 from .ratelimit import filing_limit, follow_up_limit, limiter
 from .security import csrf
-from .services import current_period, services
+from .services import current_period, released_cells, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON clients send no cookies; nothing here acts on a browser session
@@ -106,6 +107,18 @@ def follow_up():
         status=status.status,
         messages=[],
     )
+
+
+@bp.get("/trends")
+@api_role_required("leadership")
+def trends_query():
+    """Leadership trends: a lookup in the released tables, never a query of reports."""
+    taxonomy = services().require_taxonomy()
+    try:
+        query = trends.parse_query(request.args.to_dict(flat=False), taxonomy)
+    except trends.InvalidQuery as exc:
+        return api_error(400, "This query is outside what can be published.", exc.fields)
+    return jsonify(trends.answer(query, released_cells(), taxonomy))
 
 
 @bp.get("/taxonomy")

@@ -42,8 +42,31 @@ def init_command(recovery_key_out: str) -> None:
     click.echo(f"instance ready in {current_app.instance_path}")
 
 
+@click.command("release")
+@with_appcontext
+def release_command() -> None:
+    """Build every release that is due (closed months past the lag), in order."""
+    from . import releases
+    from .db import database
+    from .services import services
+
+    found = services()
+    with database.connection_context():
+        built = releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+        for release in built:
+            click.echo(
+                f"released {release.month}: {release.cells_published} cells published, "
+                f"{release.cells_hidden} hidden ({release.hidden_at_least_k} of them with a "
+                f"count of at least k={release.threshold})"
+            )
+        if not built:
+            latest = releases.released_through()
+            click.echo(f"nothing due; released through {latest or 'no month yet'}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
+    app.cli.add_command(release_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(accounts_cli.token_group)
 

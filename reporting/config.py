@@ -65,6 +65,11 @@ class Defaults:
 
     SITE_NAME = "Speak up safely"
 
+    # Releases: the anonymity threshold k (never below 3, only ever raised) and how long
+    # after a month ends (in TIMEZONE) it is released.
+    RELEASE_THRESHOLD = 5
+    RELEASE_LAG_DAYS = 3
+
     # Where "clear and leave" sends the reporter: a neutral page such as the intranet home.
     LEAVE_URL = "/"
 
@@ -85,6 +90,10 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
         raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone") from exc
     if int(config["MAX_NARRATIVE_CHARS"]) < 1:
         raise ConfigError("MAX_NARRATIVE_CHARS must be positive")
+    if int(config["RELEASE_THRESHOLD"]) < 3:
+        raise ConfigError("RELEASE_THRESHOLD (k) must be at least 3")
+    if int(config["RELEASE_LAG_DAYS"]) < 0:
+        raise ConfigError("RELEASE_LAG_DAYS must be 0 or more")
     if int(config["PROXY_FIX_HOPS"]) < 0:
         raise ConfigError("PROXY_FIX_HOPS must be 0 or more")
     if not serving or config.get("TESTING"):

@@ -121,6 +121,96 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                     },
                 }
             },
+            "/trends": {
+                "get": {
+                    "summary": "Leadership trends from the released, suppressed tables",
+                    "operationId": "trends",
+                    "description": (
+                        "Group by dimensions of one published table (categories: kind, "
+                        "category, department, unit; roles: kind, role, department; "
+                        "severities: kind, severity, department) and fix single values of "
+                        "its other dimensions. A hidden cell's count is null whatever its "
+                        "value. Needs a leadership session or a bearer token."
+                    ),
+                    "security": [{"bearer": []}, {"session": []}],
+                    "parameters": [
+                        {
+                            "name": "granularity",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["month", "quarter", "year"]},
+                        },
+                        {
+                            "name": "group_by",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "Comma-separated dimensions, may be empty.",
+                        },
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "until",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "kind",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(KINDS)},
+                        },
+                        {
+                            "name": "category",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": categories},
+                        },
+                        {
+                            "name": "department",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": sorted(taxonomy.departments)},
+                        },
+                        {
+                            "name": "unit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": sorted(taxonomy.units)},
+                        },
+                        {
+                            "name": "role",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(ROLES)},
+                        },
+                        {
+                            "name": "severity",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(SEVERITIES)},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One cell per period and combination of values.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Trends"}
+                                }
+                            },
+                        },
+                        "401": _error_response("No leadership session or token."),
+                        "403": _error_response("The account has no leadership role."),
+                        "400": _error_response("The query is outside the published surface."),
+                    },
+                }
+            },
             "/taxonomy": {
                 "get": {
                     "summary": "Kinds with categories, departments with units, roles, severities",
@@ -146,6 +236,10 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
             "schemas": {
                 "ReportSubmission": {
                     "type": "object",
@@ -289,6 +383,36 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                         },
                     },
                 },
+                "Trends": {
+                    "type": "object",
+                    "required": [
+                        "threshold",
+                        "granularity",
+                        "group_by",
+                        "filters",
+                        "periods",
+                        "cells",
+                    ],
+                    "properties": {
+                        "threshold": {"type": "integer"},
+                        "granularity": {"type": "string", "enum": ["month", "quarter", "year"]},
+                        "group_by": {"type": "array", "items": {"type": "string"}},
+                        "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "periods": {"type": "array", "items": {"type": "string"}},
+                        "cells": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["period", "count"],
+                                "properties": {
+                                    "period": {"type": "string"},
+                                    "count": {"type": "integer", "nullable": True, "minimum": 0},
+                                },
+                                "additionalProperties": {"type": "string"},
+                            },
+                        },
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -307,6 +431,6 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                         }
                     },
                 },
-            }
+            },
         },
     }

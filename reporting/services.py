@@ -6,17 +6,20 @@ the entry and line at fault) and reached from views through these accessors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import schema
+from . import releases, schema
 from .db import database
 from .deid import Scrubber
 from .instance import TAXONOMY_FILE
 from .periods import Clock, current_month, system_clock
 from .taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from .trends import ReleasedCells, ReleaseIndex
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,10 @@ class Services:
     clock: Clock
     timezone: str
     pepper: bytes | None
+    release_policy: releases.ReleasePolicy
+    release_index: ReleaseIndex = field(default_factory=ReleaseIndex)
+    _due_checked: list[float] = field(default_factory=lambda: [0.0])
+    _due_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def require_taxonomy(self) -> Taxonomy:
         if self.taxonomy is None:
@@ -45,6 +52,11 @@ def init_app(app: Flask, *, serving: bool) -> None:
         clock=app.config.get("CLOCK") or system_clock,
         timezone=app.config["TIMEZONE"],
         pepper=bytes.fromhex(pepper) if pepper else None,
+        release_policy=releases.ReleasePolicy(
+            threshold=int(app.config["RELEASE_THRESHOLD"]),
+            lag_days=int(app.config["RELEASE_LAG_DAYS"]),
+            timezone=app.config["TIMEZONE"],
+        ),
     )
     if serving:
         schema.require_current(database.obj)
@@ -65,3 +77,23 @@ def services() -> Services:
 def current_period() -> str:
     found = services()
     return current_month(found.clock, found.timezone)
+
+
+# How often one process looks for a due release (a month that closed since the last look).
+DUE_CHECK_SECONDS = 60
+
+
+def released_cells() -> ReleasedCells:
+    """The released cells, after building any release that has come due.
+
+    The app builds due releases itself (under the release lock, so two instances build a
+    month once); the look is made at most once a minute per process to keep lookups fast.
+    """
+    found = services()
+    now = time.monotonic()
+    if now - found._due_checked[0] >= DUE_CHECK_SECONDS:
+        with found._due_lock:
+            if now - found._due_checked[0] >= DUE_CHECK_SECONDS:
+                releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+                found._due_checked[0] = now
+    return found.release_index.current()

@@ -209,7 +209,7 @@ def answer(query: Query, released: ReleasedCells, taxonomy: Taxonomy) -> dict[st
             if "category" in chosen and not taxonomy.category(dims["kind"], dims["category"]):
                 continue
             unit = taxonomy.units.get(chosen.get("unit", ""))
-            if unit is not None and "department" in chosen and unit.department != dims["department"]:
+            if unit and "department" in chosen and unit.department != dims["department"]:
                 continue
             key = cell_key(period, dims)
             cell: dict[str, Any] = {"period": period}
