@@ -816,7 +816,9 @@ def _tokens(text: str) -> list[_Tok]:
 class Scrubber:
     def __init__(self, names: Iterable[str] = ()) -> None:
         self._given, self._surnames, self._raw = _load_names()
-        extra = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+        extra = sorted(
+            {n.strip() for n in names if isinstance(n, str) and n.strip()}, key=len, reverse=True
+        )
         self._extra = (
             re.compile(
                 r"(?<![\w\[])(?:" + "|".join(re.escape(n) for n in extra) + r")(?![\w\]])",
@@ -835,7 +837,7 @@ class Scrubber:
             return ScrubResult("", ())
         protected: list[tuple[int, int]] = [m.span() for m in _TOKEN_RE.finditer(text)]
         for k in keep:
-            if not k:
+            if not isinstance(k, str) or not k:
                 continue
             i = text.find(k)
             while i != -1:
@@ -904,7 +906,7 @@ class Scrubber:
         def adjacent(i: int, j: int) -> bool:
             """toks i and j (j = i+1) separated by plain spaces only."""
             gap = text[toks[i].end : toks[j].start]
-            return gap != "" and gap.strip(" \t") == "" and len(gap) <= 3
+            return 0 < len(gap) <= 3 and gap.isspace() and "\n" not in gap
 
         def eponym_context(i: int) -> bool:
             t = toks[i]
