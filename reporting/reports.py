@@ -108,11 +108,13 @@ def parse_submission(
     *,
     max_narrative: int,
     from_form: bool = False,
+    allow_retired: bool = False,
 ) -> Submission:
     """Validate every field at once, so the reporter or client sees all problems together.
 
     ``from_form`` accepts the strings an HTML form sends (``""`` for not chosen, digits for
-    numbers); JSON clients must send proper types.
+    numbers); JSON clients must send proper types. ``allow_retired`` accepts retired units
+    and categories, which stay valid for history (imports) but not for live filing.
     """
     errors: dict[str, str] = {}
     value = dict(data)
@@ -151,12 +153,12 @@ def parse_submission(
             else:
                 slugs = ", ".join(c.slug for c in taxonomy.categories_of(kind))
                 errors["category"] = f"unknown {kind} category {category!r} (one of: {slugs})"
-        elif found.retired:
+        elif found.retired and not allow_retired:
             errors["category"] = f"category {category!r} is retired"
 
     unit = text("unit") or NOT_GIVEN
     if "unit" not in errors:
-        problem = taxonomy.unit_problem(unit)
+        problem = taxonomy.unit_problem(unit, allow_retired=allow_retired)
         if problem:
             errors["unit"] = problem
 
