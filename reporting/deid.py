@@ -498,9 +498,10 @@ _STRUCT = re.compile(
       )(?!\d|:\d))
   | (?P<time1>(?<![\d.:/])\d:[0-5]\d(?![\d:]))
   | (?P<tcue>\b(?:at|by|around|about|approx\.?|approximately|from|until|till|til|between|and|
-        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])[0-5]\d(?:\s*(?:hrs|hr|h|hours)\b)?)(?!\d)"""
+        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)\b)?)(?!\d)"""
     + _UNIT_AFTER
-    + r"""(?!\s*(?:to|and)\s+\d)(?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
+    + r"""(?!\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?\s*(?:mg|mcg|g\b|kg|ml|l\b|mmol|units?|%|mm|cm))
+        (?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
     + r"""\b))
   | (?P<age>\b(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
@@ -859,6 +860,7 @@ class Scrubber:
                 accepted.append(s)
         accepted.sort()
         self._ages_after_names(text, accepted, occupied)
+        _time_continuations(text, accepted, occupied)
         _long_digit_runs(text, accepted, protected)
         return _build(text, accepted)
 
@@ -1217,6 +1219,31 @@ class Scrubber:
         if extra:
             accepted.extend(extra)
             accepted.sort()
+
+
+_TIME_NEXT = re.compile(
+    r"\s*(?:-|–|to|and|or|,|&|then)\s*((?:[01]\d|2[0-3]):?[0-5]\d(?:\s*(?:hrs|hr|h)\b)?)(?![\d.,:]\d)"
+    + _UNIT_AFTER,
+    re.IGNORECASE,
+)
+
+
+def _time_continuations(
+    text: str, accepted: list[tuple[int, int, str]], occupied: _Occupancy
+) -> None:
+    """'0200-0400', 'at 0200, 0400, 0600': four-digit times following a time."""
+    extra = []
+    for _s, e, kind in accepted:
+        while kind == "TIME":
+            m = _TIME_NEXT.match(text, e)
+            if m is None or not occupied.free(m.start(1), m.end(1)):
+                break
+            occupied.add(m.start(1), m.end(1))
+            extra.append((m.start(1), m.end(1), "TIME"))
+            e = m.end(1)
+    if extra:
+        accepted.extend(extra)
+        accepted.sort()
 
 
 _AGE_AFTER_NAME = re.compile(r",\s*(9\d|1[01]\d)\s*(?=[,)])")

@@ -300,6 +300,10 @@ UNITS = [
     ("Father Brendan came.", "[NAME] came."),
     ("Student nurse Bethany was alone.", "Student nurse [NAME] was alone."),
     ("later by Sister Mwangi.", "later by [NAME]."),
+    ("between 0200-0400 and from 0730 to 0800", "between [TIME]-[TIME] and from [TIME] to [TIME]"),
+    ("Obs at 0200, 0400, 0600 all normal.", "Obs at [TIME], [TIME], [TIME] all normal."),
+    ("ECG at 13.45, trop at 14.15.", "ECG at [TIME], trop at [TIME]."),
+    ("Dr\u00a0Patel", "[NAME]"),
 ]
 
 
@@ -336,6 +340,7 @@ KEPT = [
     "Burns to the hand. Shin laceration. Grant funding cut.",
     "Allen's test not done. Wells score 6. Bristol stool chart type 7.",
     "Do not resuscitate. Will review. May need a PICC.",
+    "Fluids from 1200 to 1500 mL, potassium at 5.45, ratio 1:12.",
 ]
 
 
