@@ -64,9 +64,41 @@ def release_command() -> None:
             click.echo(f"nothing due; released through {latest or 'no month yet'}")
 
 
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@with_appcontext
+def import_command(file: str) -> None:
+    """Import historical reports from JSON Lines (all lines or none; see README)."""
+    from . import imports
+    from .db import database
+    from .services import services
+
+    found = services()
+    with open(file, "rb") as handle:
+        data = handle.read()
+    with database.connection_context():
+        try:
+            result = imports.import_reports(
+                data,
+                found.require_taxonomy(),
+                scrubber=found.scrubber,
+                pepper=found.pepper,
+                clock=found.clock,
+                timezone=found.timezone,
+                max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+            )
+        except imports.ImportRefused as exc:
+            for line in exc.listing():
+                click.echo(line, err=True)
+            raise click.ClickException(f"{file}: {exc}") from exc
+    for line in imports.summary(result):
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(release_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(accounts_cli.token_group)
 
