@@ -55,7 +55,11 @@ def file_report():
     if unknown:
         return api_error(400, "Some fields are invalid.", unknown)
     filed = reports.file_report(
-        submission, period=current_period(), pepper=found.pepper, scrubber=found.scrubber
+        submission,
+        period=current_period(),
+        pepper=found.pepper,
+        scrubber=found.scrubber,
+        group_key=found.review_key(),
     )
     return jsonify(receipt=filed.receipt, period=filed.period), 201
 

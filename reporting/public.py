@@ -131,7 +131,11 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
 def _file(submission: reports.Submission):
     found = services()
     filed = reports.file_report(
-        submission, period=current_period(), pepper=found.pepper, scrubber=found.scrubber
+        submission,
+        period=current_period(),
+        pepper=found.pepper,
+        scrubber=found.scrubber,
+        group_key=found.review_key(),
     )
     session.clear()  # the reporter's session ends at filing
     return render_template(

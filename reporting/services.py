@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import releases, schema
+from . import releases, reports, schema
 from .db import database
 from .deid import Scrubber
 from .instance import TAXONOMY_FILE
@@ -33,6 +33,20 @@ class Services:
     release_index: ReleaseIndex = field(default_factory=ReleaseIndex)
     _due_checked: list[float] = field(default_factory=lambda: [0.0])
     _due_lock: threading.Lock = field(default_factory=threading.Lock)
+    _review_key: list = field(default_factory=lambda: [0.0, None])
+
+    def review_key(self) -> tuple[str, bytes]:
+        """The default review group's public key, read at most once a minute per process.
+
+        Filing needs only the public key; reading it on every filing cost more than sealing.
+        A rotated key reaches every process within a minute, and a narrative sealed to the
+        previous key in that minute is re-wrapped by the rotation, which runs until none is
+        left.
+        """
+        now = time.monotonic()
+        if self._review_key[1] is None or now - self._review_key[0] > REVIEW_KEY_SECONDS:
+            self._review_key[:] = [now, reports.review_group_key()]
+        return self._review_key[1]
 
     def require_taxonomy(self) -> Taxonomy:
         if self.taxonomy is None:
@@ -78,6 +92,9 @@ def current_period() -> str:
     found = services()
     return current_month(found.clock, found.timezone)
 
+
+# How long one process keeps the review group's public key before reading it again.
+REVIEW_KEY_SECONDS = 60
 
 # How often one process looks for a due release (a month that closed since the last look).
 DUE_CHECK_SECONDS = 60
