@@ -452,7 +452,7 @@ _STRUCT = re.compile(
         (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?![\d/:.]\d)(?![\s.-]?\d))
   | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n\d]{0,40}?\bon\s+
         (?P<phbv>\d{4,5})\b(?![/:.]\d)(?![\s.-]?\d))
-  | (?P<phone>(?<![\w+])(?:
+  | (?P<phone>(?<![\d+])(?:
         \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
       | \(?0\d{1,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
       | 1[38]00[\s.-]?\d{3}[\s.-]?\d{3,4}
@@ -462,7 +462,7 @@ _STRUCT = re.compile(
       | \d{3}[.-]\d{3}[.-]\d{4}
       )(?:\s*(?:ext\.?|extension|x)\s*\d{2,5})?(?![\d/])
     )
-  | (?P<phx>\bx\d{3,5}\b)
+  | (?P<phx>\bx\d{3,5}(?!\d))
   | (?P<ssn>(?<![\d/.-])\d{3}-\d{2}-\d{4}(?![\d/-]))
   | (?P<nhs>(?<![\d.,/-])\d{3}\s\d{3}\s\d{4}(?![\d.,/]))
   | (?P<date>(?<![\d/.-])(?:
@@ -480,7 +480,7 @@ _STRUCT = re.compile(
     + r"""?(?:,?\s+(?:19|20)\d{2})?(?!\d)"""
     + _UNIT_AFTER
     + r"""
-      )(?![\d/])(?!\.\d))
+      )(?![\d/]))
   | (?P<wdc>\b"""
     + _WEEKDAY
     + r"""\s+(?:the\s+)?(?P<wdv>\d{1,2}"""
@@ -490,22 +490,22 @@ _STRUCT = re.compile(
     + r"""(?:,?\s+(?:19|20)\d{2})?)?)\b)
   | (?P<time>(?<![\d.:/])(?:
         (?:[01]?\d|2[0-3])[:.][0-5]\d\s*(?:[ap]\.m\.|[ap]\.?m)(?![a-z])
-      | (?:[01]?\d|2[0-3])\s*(?:[ap]\.m\.|[ap]\.?m\b)
+      | (?:[01]?\d|2[0-3])\s*(?:[ap]\.m\.|[ap]\.?m(?![a-z]))
       | \d{1,2}\s*o['’]?\s?clock
-      | (?:[01]?\d|2[0-3])h[0-5]\d
-      | (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*(?:hrs|hr|h)\b)?
-      | (?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs|hr|h|hours)\b
-      )(?!\d|:\d))
+      | (?:[01]?\d|2[0-3])h[0-5]\d(?!\d|:\d)
+      | (?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*(?:hrs|hr|h)(?![a-z]))?(?!\d|:\d)
+      | (?:[01]\d|2[0-3])[0-5]\d\s*(?:hrs|hr|h|hours)(?![a-z])
+      ))
   | (?P<time1>(?<![\d.:/])\d:[0-5]\d(?![\d:]))
   | (?P<tcue>\b(?:at|by|around|about|approx\.?|approximately|from|until|till|til|between|and|
-        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)\b)?)(?!\d)"""
+        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)(?![a-z]))?)(?!\d)"""
     + _UNIT_AFTER
     + r"""(?!\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?\s*(?:mg|mcg|g\b|kg|ml|l\b|mmol|units?|%|mm|cm))
         (?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
     + r"""\b))
-  | (?P<age>\b(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
-  | (?P<agemf>\b(?P<agemfv>9\d|1[01]\d)(?=(?-i:[MF])\b))
+  | (?P<age>(?<![\d.,/])(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
+  | (?P<agemf>(?<![\d.,/])(?P<agemfv>9\d|1[01]\d)(?=(?-i:[MF])\b))
   | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
   | (?P<ages>\b(?:she|he|they|patient|pt|lady|man|woman|gentleman|gent|mum|dad|mother|father
         |husband|wife|resident|grandmother|grandfather|nan|grandma|grandad)
@@ -520,7 +520,7 @@ _STRUCT = re.compile(
     + _US_STATES
     + r""")\s+(?P<pcusv>\d{5}(?:-\d{4})?)\b))
   | (?P<pcuk>(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)\b))
-  | (?P<hospno>(?-i:\b[A-Z]{1,4}-?\d{5,}[A-Z]?\b))
+  | (?P<hospno>(?-i:(?<![A-Za-z])[A-Z]{1,4}-?\d{5,}[A-Z]?\b))
   | (?P<digits>(?<!\d)\d{6,}(?!\d))
     )""",
     re.VERBOSE | re.IGNORECASE,
@@ -748,7 +748,9 @@ def _structured(text: str) -> list[tuple[int, int, str]]:
 
 # ------------------------------------------------------------------------- names
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE)
+_WORD_RE = re.compile(
+    r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
+)
 _SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
 
 
@@ -882,6 +884,19 @@ class Scrubber:
         n = len(toks)
         if n == 0:
             return []
+        # words inside identifiers already found are barriers, not name material
+        spans = sorted(occupied.spans)
+        if spans:
+            k = 0
+            for i, t in enumerate(toks):
+                while k < len(spans) and spans[k][1] <= t.start:
+                    k += 1
+                if k == len(spans):
+                    break
+                if spans[k][0] < t.end:
+                    toks[i] = t._replace(
+                        text="\x00", alpha=False, cap=False, upper=False, lower=False, trig=False
+                    )
 
         class _Starts:
             """starts[i]: token i begins a sentence, line or list item (computed lazily)."""
@@ -1222,7 +1237,7 @@ class Scrubber:
 
 
 _TIME_NEXT = re.compile(
-    r"\s*(?:-|–|to|and|or|,|&|then)\s*((?:[01]\d|2[0-3]):?[0-5]\d(?:\s*(?:hrs|hr|h)\b)?)(?![\d.,:]\d)"
+    r"\s*(?:-|–|to|and|or|,|&|then)\s*((?:[01]\d|2[0-3]):?[0-5]\d(?:\s*(?:hrs|hr|h)(?![a-z]))?)(?![\d.,:]\d)"
     + _UNIT_AFTER,
     re.IGNORECASE,
 )

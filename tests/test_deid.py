@@ -220,6 +220,19 @@ def test_property_clinical_mix_idempotent(parts):
     assert scrub(r.text).text == r.text
 
 
+_CORPUS_PIECES = sorted({piece for row in CORPUS for piece in re.findall(r"\S+|\s+", row["text"])})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_CORPUS_PIECES), max_size=40))
+def test_property_corpus_word_salad(pieces):
+    """Words and spaces from the corpus glued in random order: idempotent, round-trips."""
+    text = "".join(pieces)
+    r = scrub(text)
+    _check_result(text, r)
+    assert scrub(r.text).text == r.text
+
+
 # ------------------------------------------------------------------- identifier classes
 
 UNITS = [
