@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init test test-postgres lint format bench bench-deid clean
+.PHONY: install run init demo test test-postgres lint format bench bench-deid clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ init: $(STAMP)
 ## Serve on http://127.0.0.1:5000 through gunicorn (set REPORTING_BIND to change).
 run: init
 	$(BIN)/gunicorn -c python:reporting.gunicorn_conf wsgi:app
+
+## Fill a fresh instance with a demo hospital, two years of synthetic reports and a login.
+demo: init
+	$(BIN)/reporting demo
 
 ## The unit and integration suite (SQLite).
 test: $(STAMP)

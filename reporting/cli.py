@@ -95,10 +95,65 @@ def import_command(file: str) -> None:
         click.echo(line)
 
 
+@click.command("demo")
+@click.option("--months", default=24, show_default=True, type=click.IntRange(1, 120))
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, 20))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@with_appcontext
+def demo_command(months: int, scale: float, seed: int) -> None:
+    """Fill an empty instance with a demo hospital, synthetic reports, releases and a login."""
+    import time
+    from pathlib import Path
+
+    from . import demo
+    from .db import database
+    from .services import services
+
+    found = services()
+    started = time.monotonic()
+    path = Path(
+        current_app.config.get("TAXONOMY_PATH")
+        or Path(current_app.instance_path, instance.TAXONOMY_FILE)
+    )
+    with database.connection_context():
+        try:
+            result = demo.run(
+                path,
+                demo.Volume(months=months, scale=scale, seed=seed),
+                pepper=found.pepper,
+                scrubber=found.scrubber,
+                policy=found.release_policy,
+                clock=found.clock,
+            )
+        except demo.InstanceNotEmpty as exc:
+            raise click.ClickException(str(exc)) from exc
+    if result.taxonomy_written:
+        click.echo(f"wrote the demo taxonomy to {path}")
+    else:
+        click.echo(f"kept the existing taxonomy in {path}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result.per_kind.items())
+    click.echo(
+        f"filed {result.total} synthetic reports ({kinds}) "
+        f"for {result.periods[0]} to {result.periods[-1]}"
+    )
+    published = sum(r.cells_published for r in result.releases)
+    hidden = sum(r.cells_hidden for r in result.releases)
+    at_least_k = sum(r.hidden_at_least_k for r in result.releases)
+    click.echo(
+        f"built {len(result.releases)} releases: {published} cells published, {hidden} hidden "
+        f"({at_least_k} of them with a count of at least k)"
+    )
+    click.echo(f"done in {time.monotonic() - started:.0f} s. Start the app (make run) and log in:")
+    click.echo("  URL:      http://127.0.0.1:5000/login")
+    click.echo(f"  username: {result.username}")
+    click.echo(f"  password: {result.password}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(release_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(accounts_cli.token_group)
 
