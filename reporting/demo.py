@@ -342,9 +342,9 @@ def _pick(rng: random.Random, weights: dict[str, float], affinity: dict[str, flo
 def _season(month: int) -> dict[str, float]:
     """Winter pressure: falls, infections and staffing distress rise December to February."""
     if month in (12, 1, 2):
-        return {"fall": 1.6, "infection": 1.8, "unsafe-staffing": 1.5, "lack-of-support": 1.2}
+        return {"fall": 1.9, "infection": 2.2, "unsafe-staffing": 1.6, "lack-of-support": 1.2}
     if month in (11, 3):
-        return {"fall": 1.25, "infection": 1.3, "unsafe-staffing": 1.2}
+        return {"fall": 1.3, "infection": 1.4, "unsafe-staffing": 1.2}
     if month == 8:  # new trainees start: more medication near-misses
         return {"medication": 1.3}
     return {}
