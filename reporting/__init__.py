@@ -33,7 +33,20 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     _load_config(app, test_config)
     config_module.check(app.config, serving=serving)
 
-    from . import api, auth, cli, db, errors, logs, public, ratelimit, security, services, sessions
+    from . import (
+        api,
+        auth,
+        cli,
+        dashboard,
+        db,
+        errors,
+        logs,
+        public,
+        ratelimit,
+        security,
+        services,
+        sessions,
+    )
 
     logs.init_app(app)
     db.init_app(app)
@@ -44,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     auth.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(dashboard.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app
