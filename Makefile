@@ -51,5 +51,9 @@ bench: $(STAMP)
 bench-deid: $(STAMP)
 	$(BIN)/python bench/deid_corpus.py
 
+## Trends: release build time and memory, lookups under gunicorn against a raw GROUP BY.
+bench-trends: $(STAMP)
+	$(BIN)/python bench/trends.py --sizes $(or $(SIZES),100000,1000000)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
