@@ -53,7 +53,7 @@ bench-deid: $(STAMP)
 
 ## Trends: release build time and memory, lookups under gunicorn against a raw GROUP BY.
 bench-trends: $(STAMP)
-	$(BIN)/python bench/trends.py --sizes $(or $(SIZES),100000,1000000)
+	$(BIN)/python bench/trends.py --sizes "$${SIZES:-100000,1000000}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
