@@ -413,7 +413,7 @@ def _load_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?:\.(?=\s*\d))?)"
+    r"|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?:\.(?=\s*\d))?)(?![a-z])"
 )
 _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
 _ORD = r"(?:st|nd|rd|th)"
@@ -449,9 +449,9 @@ _STRUCT = re.compile(
         (?P<idv>\d{3}\s\d{3}\s\d{4}|\d{2,6}(?:\s\d{1,6}){1,3}(?![\d/.:])
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
   | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
-        (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?![\d/:.]\d)(?![\s.-]?\d))
+        (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?!\d)(?![\d/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
   | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n\d]{0,40}?\bon\s+
-        (?P<phbv>\d{4,5})\b(?![/:.]\d)(?![\s.-]?\d))
+        (?P<phbv>\d{4,5})\b(?![/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
   | (?P<phone>(?<![\d+])(?:
         \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
       | \(?0\d{1,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
@@ -501,9 +501,9 @@ _STRUCT = re.compile(
         to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)(?![a-z]))?)(?!\d)"""
     + _UNIT_AFTER
     + r"""(?!\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?\s*(?:mg|mcg|g\b|kg|ml|l\b|mmol|units?|%|mm|cm))
-        (?![.,]\d)(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
+        (?![.,]\d)(?-i:(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
-    + r"""\b))
+    + r"""\b)))
   | (?P<age>(?<![\d.,/])(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
   | (?P<agemf>(?<![\d.,/])(?P<agemfv>9\d|1[01]\d)(?=(?-i:[MF])\b))
   | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
@@ -511,16 +511,16 @@ _STRUCT = re.compile(
         |husband|wife|resident|grandmother|grandfather|nan|grandma|grandad)
         (?:'s|’s|\s+is|\s+was|\s+are|\s+aged)\s+(?P<agesv>9\d|1[01]\d)\b
         (?!\s*(?:%|mg|kg|/|kilos|st\b|stone)))
-  | (?P<addr>\b(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?(?:,?\s+|/))?
+  | (?P<addr>(?-i:\b(?:(?i:Flat|Apt\.?|Apartment|Unit|Suite)\s+\d+[A-Za-z]?(?:,?\s+|/))?
         (?:[A-Z][a-z]+\s+(?:Court|House|Lodge|Mansions|Tower|Building|Heights),?\s+)?
         \d{1,4}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
-    + r"""\b\.?(?:\s+(?:North|South|East|West)\b)?(?:,?\s+(?:Apt\.?|Flat|Unit|\#)\s*\d+[A-Z]?)?)
+    + r"""\b\.?(?:\s+(?:North|South|East|West)\b)?(?:,?\s+(?:Apt\.?|Flat|Unit|\#)\s*\d+[A-Z]?)?))
   | (?P<pcus>(?-i:\b(?:"""
     + _US_STATES
     + r""")\s+(?P<pcusv>\d{5}(?:-\d{4})?)\b))
   | (?P<pcuk>(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)\b))
-  | (?P<hospno>(?-i:(?<![A-Za-z])[A-Z]{1,4}-?\d{5,}[A-Z]?\b))
+  | (?P<hospno>(?-i:(?<![A-Za-z])[A-Z]{1,4}-?\d{5,}[A-Z]?(?![a-z\d])))
   | (?P<digits>(?<!\d)\d{6,}(?!\d))
     )""",
     re.VERBOSE | re.IGNORECASE,
@@ -541,7 +541,7 @@ _VALUE_GROUP = {
 }
 _WEB = re.compile(
     r"""(?P<email>(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})
-      | (?P<url>\b(?:https?://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]])""",
+      | (?P<url>(?<![A-Za-z])(?:https?://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]])""",
     re.VERBOSE | re.IGNORECASE,
 )
 _DIGIT_RUN = re.compile(r"\d+")
@@ -683,14 +683,14 @@ def _candidates(text: str, low: str) -> list[int]:
 
 
 def _matches(text: str):
-    """Matches of the combined pattern, tried only where one can start (see
-    :func:`_candidates`). Equivalent to a plain ``finditer`` scan (the tests check this)
-    but several times faster on ordinary prose."""
+    """Valid matches of the combined pattern, tried only where one can start (see
+    :func:`_candidates`). Same result as trying every position in turn
+    (:func:`_matches_reference`, the tests check this) but several times faster."""
     low = text.lower()
     if "@" in text or "://" in text or "ww." in low:
         yield from _WEB.finditer(text)
     if len(low) != len(text):  # rare case-mapping that changes length: plain scan
-        yield from _STRUCT.finditer(text)
+        yield from _scan(text)
         return
     last = -1
     match = _STRUCT.match
@@ -698,51 +698,72 @@ def _matches(text: str):
         if pos < last:
             continue
         m = match(text, pos)
-        if m is not None and m.end() > pos:
+        if m is not None and m.end() > pos and _span(text, m) is not None:
             last = m.end()
             yield m
 
 
+def _scan(text: str):
+    pos = 0
+    search = _STRUCT.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        if m.end() > m.start() and _span(text, m) is not None:
+            yield m
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+
+
 def _matches_reference(text: str):
-    """Plain scan, used by the tests to check :func:`_matches`."""
+    """Plain scan of every position, used by the tests to check :func:`_matches`."""
     if "@" in text or "://" in text or "ww." in text.lower():
         yield from _WEB.finditer(text)
-    yield from _STRUCT.finditer(text)
+    yield from _scan(text)
+
+
+def _span(text: str, m: re.Match) -> tuple[int, int, str] | None:
+    """The replaced span of a match and its kind, or None if the match is not valid."""
+    group = m.lastgroup
+    if group is None:
+        return None
+    if group in _VALUE_GROUP:
+        sub, kind = _VALUE_GROUP[group]
+        start, end = m.span(sub)
+    else:
+        kind = _WHOLE_GROUP[group]
+        start, end = m.span()
+    value = text[start:end]
+    if group in _CASE_SENSITIVE_GROUPS:
+        if group == "addr" and not value[:1].isupper() and not value[:1].isdigit():
+            return None
+        if group == "pcuk" and (value.upper() != value or not _UPPER_RE.search(value)):
+            return None
+        if group == "pcus" and not text[m.start() : m.start() + 2].isupper():
+            return None
+        if group == "hospno" and (value.upper() != value or len(value) < 6):
+            return None
+    if group == "phone":
+        n = len(_DIGIT_COUNT.findall(value))
+        if n < 9 or n > 17:
+            return None
+    elif (
+        (group == "date" and not _valid_numeric_date(value))
+        or (group == "time1" and not _TIME1_CUE.search(text, max(0, start - 20), start))
+        or (group == "idc" and len(_DIGIT_COUNT.findall(value)) < 3)
+    ):
+        return None
+    return start, end, kind
 
 
 def _structured(text: str) -> list[tuple[int, int, str]]:
-    found: list[tuple[int, int, str]] = []
+    found = []
     for m in _matches(text):
-        group = m.lastgroup
-        if group is None:
-            continue
-        if group in _VALUE_GROUP:
-            sub, kind = _VALUE_GROUP[group]
-            start, end = m.span(sub)
-        else:
-            kind = _WHOLE_GROUP[group]
-            start, end = m.span()
-        value = text[start:end]
-        if group in _CASE_SENSITIVE_GROUPS:
-            if group == "addr" and not value[:1].isupper() and not value[:1].isdigit():
-                continue
-            if group == "pcuk" and (value.upper() != value or not _UPPER_RE.search(value)):
-                continue
-            if group == "pcus" and not text[m.start() : m.start() + 2].isupper():
-                continue
-            if group == "hospno" and (value.upper() != value or len(value) < 6):
-                continue
-        if group == "phone":
-            n = len(_DIGIT_COUNT.findall(value))
-            if n < 9 or n > 17:
-                continue
-        elif (
-            (group == "date" and not _valid_numeric_date(value))
-            or (group == "time1" and not _TIME1_CUE.search(text, max(0, start - 20), start))
-            or (group == "idc" and len(_DIGIT_COUNT.findall(value)) < 3)
-        ):
-            continue
-        found.append((start, end, kind))
+        span = _span(text, m)
+        if span is not None:
+            found.append(span)
     return found
 
 
@@ -1000,7 +1021,9 @@ class Scrubber:
                     continue
                 nt = toks[j]
                 ok = False
-                if _is_initial(nt):
+                if text[nt.end : nt.end + 1].isdigit():
+                    ok = False  # "Sister FY1s": a grade or code, not a name
+                elif _is_initial(nt):
                     ok = True
                 elif nt.alpha:
                     if t.upper and tk.rstrip(".") in ("mr", "ms", "dr", "sr"):
@@ -1034,8 +1057,10 @@ class Scrubber:
                         not ok
                         and strong
                         and nt.cap
+                        and not t.upper
                         and nt.key in _TITLES
                         and not name_like_cap(j + 1)
+                        and not (j + 1 < n and toks[j + 1].text.startswith("["))
                     ):
                         ok = True
                 if ok:
