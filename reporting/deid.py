@@ -10,7 +10,9 @@ How it works, in two passes over the text:
 1. One combined regular expression with named groups finds the structured identifiers
    (e-mail, URL, phone, record numbers, dates, times, ages over 89, street addresses,
    postcodes). Cue words such as ``MRN``, ``bleep`` or a weekday before a date are matched
-   as part of the pattern but kept in the output; only the value becomes a token.
+   as part of the pattern but kept in the output; only the value becomes a token. The
+   pattern is only tried where a match can start (at a number, or at a cue word followed
+   by one), which gives the same result as a plain scan at a fraction of the cost.
 2. A word-level pass finds people's names from cues rather than from a closed list:
    titles (``Dr``, ``Nurse``, ``Mrs`` ... the title goes inside the token), role words
    (``the registrar,`` ``my colleague`` ... the role stays), reporting verbs (``X said``,
@@ -18,7 +20,14 @@ How it works, in two passes over the text:
    from many cultures (``reporting/data/names.txt``). A seed name is then extended over
    adjacent name-like words, initials and particles (``van der``, ``bin``, ``ap``, ``Ní``).
    Eponyms and places (``Parkinson's disease``, ``Nightingale ward``, ``St Mary's``) are
-   recognised by the word that follows or precedes them and left alone.
+   recognised by the word that follows or precedes them and left alone. A word found as a
+   name once is a name wherever it recurs capitalised, and an unknown capitalised word
+   joined to a name by "and"/"or" is one too.
+3. Safety nets: ages in "Name, 94," and time ranges/lists after a time; any run of six or
+   more digits still left becomes ``[ID]``.
+
+Text the reporter asked to keep (``keep``) and existing tokens are never touched, so
+scrubbing is idempotent.
 
 Conventions: ages of 89 and under, bare weekdays, months and years, durations, doses,
 scores and ratios are clinical content and are kept.
@@ -545,8 +554,6 @@ _WEB = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _DIGIT_RUN = re.compile(r"\d+")
-_WINDOW_BEFORE = 72  # a cue word starts at most this far before the first digit of a match
-_WINDOW_AFTER = 64  # a match ends at most this far after its last digit
 _WHOLE_GROUP = {
     "email": "EMAIL",
     "url": "URL",
@@ -586,21 +593,6 @@ def _valid_numeric_date(s: str) -> bool:
     if not (1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)):
         return False
     return len(parts[2]) in (2, 4)
-
-
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of text around digits; every structured match except e-mail and URL
-    contains a digit, so the combined pattern only needs to run inside these."""
-    out: list[tuple[int, int]] = []
-    n = len(text)
-    for m in _DIGIT_RUN.finditer(text):
-        s = max(0, m.start() - _WINDOW_BEFORE)
-        e = min(n, m.end() + _WINDOW_AFTER)
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
 
 
 _NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
@@ -772,7 +764,6 @@ def _structured(text: str) -> list[tuple[int, int, str]]:
 _WORD_RE = re.compile(
     r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
 )
-_SENT_END = re.compile(r"[.!?:;\n•*\-–—(\"“]\s*$|^\s*$")
 
 
 _FEATURES: dict[str, tuple] = {}
