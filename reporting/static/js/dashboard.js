@@ -7,9 +7,12 @@
   if (!source || typeof window.Chart === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var hiddenLabel = data.hiddenLabel;
-  // Okabe-Ito colours (distinguishable with colour-vision deficiency), then dashed repeats.
-  var colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D00"];
-  var pointStyles = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "rectRounded", "cross"];
+  // Okabe-Ito colours (distinguishable with colour-vision deficiency) and two more; each
+  // line also has its own point shape, so colour is never the only cue.
+  var colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+    "#8C6D00", "#882255", "#7F7F7F"];
+  var pointStyles = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "rectRounded",
+    "cross", "dash", "line"];
 
   function hatch() {
     var tile = document.createElement("canvas");
@@ -80,14 +83,14 @@
         layout: { padding: { bottom: 16 } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Reports" } } },
         plugins: {
-          legend: { position: "right", labels: { usePointStyle: true, boxWidth: 8 } },
+          legend: { position: window.innerWidth < 700 ? "bottom" : "right", labels: { usePointStyle: true, boxWidth: 10, boxHeight: 8 } },
           tooltip: {
             filter: function (item) { return item.raw !== null; },
             callbacks: {
               footer: function (items) {
                 if (!items.length) { return ""; }
                 var names = hiddenAt(items[0].chart, items[0].dataIndex);
-                return names.length ? hiddenLabel + ": " + names.join(", ") : "";
+                return names.length ? hiddenLabel.charAt(0).toUpperCase() + hiddenLabel.slice(1) + ": " + names.join(", ") : "";
               }
             }
           }
