@@ -910,20 +910,17 @@ class Scrubber:
                         text="\x00", alpha=False, cap=False, upper=False, lower=False, trig=False
                     )
 
-        class _Starts:
-            """starts[i]: token i begins a sentence, line or list item (computed lazily)."""
+        def is_start(i: int) -> bool:
+            """Token i begins a sentence, a line or a list item."""
+            if i == 0:
+                return True
+            p = toks[i - 1]
+            if "\n" in text[p.end : toks[i].start]:
+                return True
+            if not p.alpha:
+                return p.text in '.!?:;•*-–—("“'
+            return p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
 
-            def __getitem__(self, i: int) -> bool:
-                if i == 0:
-                    return True
-                p = toks[i - 1]
-                if "\n" in text[p.end : toks[i].start]:
-                    return True
-                if not p.alpha:
-                    return p.text in '.!?:;•*-–—("“'
-                return p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
-
-        starts = _Starts()
         found: list[tuple[int, int, str]] = []
         is_name = [False] * n
         cued = [False] * n  # found from a role cue
@@ -1103,7 +1100,7 @@ class Scrubber:
                     nxt is not None
                     and nxt.key in _SPEECH_VERBS
                     and adjacent(i, i + 1)
-                    and (not starts[i] or key in _AMBIGUOUS)
+                    and (not is_start(i) or key in _AMBIGUOUS)
                 ):
                     is_name[i] = True
                     continue
@@ -1147,7 +1144,7 @@ class Scrubber:
                             and nt.key not in _ROLES
                             and nt.key not in _TITLES
                             and nt.key not in _LOCATION_WORDS
-                            and not (starts[j])
+                            and not (is_start(j))
                         )
                     elif nt.upper and toks[i].upper:
                         ext = self._is_known(nt.key) and nt.key not in _COMMON
@@ -1169,7 +1166,7 @@ class Scrubber:
                     and toks[k].key not in _PLACE_PRECEDERS
                     and toks[k].key not in _LOCATION_WORDS
                     and not _ends_possessive(toks[k])
-                    and (not starts[k] or self._is_known(toks[k].key))
+                    and (not is_start(k) or self._is_known(toks[k].key))
                     and toks[i].cap
                 ):
                     is_name[k] = True
@@ -1182,7 +1179,7 @@ class Scrubber:
             t = toks[i]
             if is_name[i] or t.key in _COMMON or t.key in _ROLES or t.key in _TITLES:
                 continue
-            if starts[i] or t.key in _LOCATION_WORDS or eponym_context(i):
+            if is_start(i) or t.key in _LOCATION_WORDS or eponym_context(i):
                 continue
             for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
                 if (
