@@ -19,7 +19,9 @@ coordinates follow by accumulating offsets).
   a word is kept when no predicted span touches it.
 * exact matches: output text equal to ``expected``.
 * timing: mean microseconds per narrative over the corpus, and for a 1.5 KB narrative made by
-  joining corpus texts and cutting at 1,500 characters (best of several repeats).
+  joining corpus texts and cutting at 1,500 characters (best of several repeats). Both are
+  CPU time of this process (``time.process_time``), which other work on a shared machine
+  disturbs much less than wall-clock time; wall-clock for the 1.5 KB case is printed too.
 """
 
 from __future__ import annotations
@@ -133,21 +135,23 @@ def main() -> None:
                 kept_ok += 1
 
     scrub("warm up")
-    t0 = time.perf_counter()
-    repeats = 5
-    for _ in range(repeats):
+    mean_us = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
         for row in rows:
             scrub(row["text"])
-    mean_us = (time.perf_counter() - t0) / (repeats * len(rows)) * 1e6
+        mean_us = min(mean_us, (time.process_time() - t0) / len(rows) * 1e6)
 
     joined = " ".join(r["text"] for r in sorted(rows, key=lambda r: -len(r["text"])))
     sample = joined[:1500]
-    best = float("inf")
+    best = best_wall = float("inf")
     for _ in range(7):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
+        w0 = time.perf_counter()
         for _ in range(50):
             scrub(sample)
-        best = min(best, (time.perf_counter() - t0) / 50 * 1e6)
+        best = min(best, (time.process_time() - t0) / 50 * 1e6)
+        best_wall = min(best_wall, (time.perf_counter() - w0) / 50 * 1e6)
 
     print(f"narratives:                 {len(rows)}")
     print(f"unchanged-text cases:       {unchanged}")
@@ -156,8 +160,8 @@ def main() -> None:
     print(f"typed recall:               {n_typed / n_ident:.1%} ({n_typed}/{n_ident})")
     print(f"kept clinical text:         {kept_ok / kept_total:.1%} ({kept_ok}/{kept_total} words)")
     print(f"exact matches:              {exact / len(rows):.1%} ({exact}/{len(rows)})")
-    print(f"mean per narrative:         {mean_us:.0f} us")
-    print(f"1.5 KB narrative:           {best:.0f} us")
+    print(f"mean per narrative:         {mean_us:.0f} us CPU")
+    print(f"1.5 KB narrative:           {best:.0f} us CPU ({best_wall:.0f} us wall-clock)")
     if misses:
         print("missed identifiers:")
         for m in misses:
