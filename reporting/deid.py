@@ -535,6 +535,28 @@ _STRUCT = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
+
+def _branch_subset(first: str) -> re.Pattern[str]:
+    """The combined pattern restricted to the branches that can match at a position whose
+    character is ``first`` ("digit" or "other"). Trying it there gives the same match as
+    the full pattern: the other branches cannot start with such a character."""
+    body = _STRUCT.pattern
+    head, _, rest = body.partition("(?:\n")
+    branches = re.split(r"\n  \| (?=\(\?P<)", "\n" + rest.rsplit("\n    )", 1)[0])
+    keep = []
+    for b in branches:
+        name = re.search(r"\(\?P<(\w+)>", b).group(1)
+        if (name in _DIGIT_FIRST) if first == "digit" else (name not in _DIGIT_ONLY):
+            keep.append(b.strip())
+    return re.compile("(?:" + "\n  | ".join(keep) + ")", re.VERBOSE | re.IGNORECASE)
+
+
+# branches that can only start at a digit (or the '+' / '(' of a phone number)
+_DIGIT_ONLY = {"phone", "ssn", "nhs", "time", "time1", "age", "agemf", "digits"}
+_DIGIT_FIRST = _DIGIT_ONLY | {"date"}  # dates start with a day number or a month name
+_STRUCT_DIGIT = _branch_subset("digit")
+_STRUCT_OTHER = _branch_subset("other")
+
 # groups whose value sub-group is replaced (the cue stays)
 _VALUE_GROUP = {
     "idc": ("idv", "ID"),
@@ -685,11 +707,18 @@ def _matches(text: str):
         yield from _scan(text)
         return
     last = -1
-    match = _STRUCT.match
+    match_digit = _STRUCT_DIGIT.match
+    match_other = _STRUCT_OTHER.match
     for pos in _candidates(text, low):
         if pos < last:
             continue
-        m = match(text, pos)
+        c = text[pos]
+        if c.isdigit() or c in "+(":
+            m = match_digit(text, pos)
+            if m is None and c.isdigit():
+                m = match_other(text, pos)  # a street address starting with its number
+        else:
+            m = match_other(text, pos)
         if m is not None and m.end() > pos and _span(text, m) is not None:
             last = m.end()
             yield m
