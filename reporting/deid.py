@@ -451,7 +451,7 @@ _ID_CUE = (
 )
 
 _STRUCT = re.compile(
-    r"""(?=[\d+(]|(?<![^\W\d_])[A-Za-z])(?:
+    r"""(?=[\d+(@]|(?<![^\W\d_])[A-Za-z])(?:
     (?P<idc>\b"""
     + _ID_CUE
     + r"""(?![a-z])[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
@@ -538,15 +538,22 @@ _STRUCT = re.compile(
 
 def _branch_subset(first: str) -> re.Pattern[str]:
     """The combined pattern restricted to the branches that can match at a position whose
-    character is ``first`` ("digit" or "other"). Trying it there gives the same match as
-    the full pattern: the other branches cannot start with such a character."""
+    character is ``first`` ("digit", "other"; "address" for the digit fallback). Trying
+    it there gives the same match as the full pattern: the other branches cannot start
+    with such a character."""
     body = _STRUCT.pattern
     head, _, rest = body.partition("(?:\n")
     branches = re.split(r"\n  \| (?=\(\?P<)", "\n" + rest.rsplit("\n    )", 1)[0])
     keep = []
     for b in branches:
         name = re.search(r"\(\?P<(\w+)>", b).group(1)
-        if (name in _DIGIT_FIRST) if first == "digit" else (name not in _DIGIT_ONLY):
+        if first == "digit":
+            wanted = name in _DIGIT_FIRST
+        elif first == "address":
+            wanted = name == "addr"
+        else:
+            wanted = name not in _DIGIT_ONLY
+        if wanted:
             keep.append(b.strip())
     return re.compile("(?:" + "\n  | ".join(keep) + ")", re.VERBOSE | re.IGNORECASE)
 
@@ -556,6 +563,7 @@ _DIGIT_ONLY = {"phone", "ssn", "nhs", "time", "time1", "age", "agemf", "digits"}
 _DIGIT_FIRST = _DIGIT_ONLY | {"date"}  # dates start with a day number or a month name
 _STRUCT_DIGIT = _branch_subset("digit")
 _STRUCT_OTHER = _branch_subset("other")
+_STRUCT_ADDR = _branch_subset("address")
 
 # groups whose value sub-group is replaced (the cue stays)
 _VALUE_GROUP = {
@@ -645,7 +653,7 @@ _CUES.update(
     )
 )
 _BUILDING = {"court", "house", "lodge", "mansions", "tower", "building", "heights"}
-_LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def _candidates(text: str, low: str) -> list[int]:
@@ -659,10 +667,8 @@ def _candidates(text: str, low: str) -> list[int]:
         k = p - 1
         if k >= 0:
             ch = text[k]
-            if ch in "+(@x ":
+            if ch in "+(@x":
                 add(k)
-                if ch == " " and k >= 1 and text[k - 1] in "(+@":
-                    add(k - 1)
             elif ch == "-" and k >= 1 and text[k - 1].isupper():
                 k -= 1
             k2 = k
@@ -670,8 +676,13 @@ def _candidates(text: str, low: str) -> list[int]:
                 k2 -= 1
             if k2 < k:
                 add(k2 + 1)
-            if k >= 2 and text[k] == " " and text[k - 2 : k].isupper():  # "IL 62704"
-                add(k - 2)
+            k3 = k
+            while k3 >= 0 and text[k3].isspace():
+                k3 -= 1
+            if k3 < k and k3 >= 0 and text[k3] in "(+@":  # "( 020", "@ 0300"
+                add(k3)
+            if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
+                add(k3 - 1)
     n = len(text)
     for m in _LOWER_WORD.finditer(low):
         w = m.group()
@@ -709,6 +720,7 @@ def _matches(text: str):
     last = -1
     match_digit = _STRUCT_DIGIT.match
     match_other = _STRUCT_OTHER.match
+    match_addr = _STRUCT_ADDR.match
     for pos in _candidates(text, low):
         if pos < last:
             continue
@@ -716,7 +728,7 @@ def _matches(text: str):
         if c.isdigit() or c in "+(":
             m = match_digit(text, pos)
             if m is None and c.isdigit():
-                m = match_other(text, pos)  # a street address starting with its number
+                m = match_addr(text, pos)  # a street address starting with its number
         else:
             m = match_other(text, pos)
         if m is not None and m.end() > pos and _span(text, m) is not None:

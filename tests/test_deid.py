@@ -424,4 +424,6 @@ def test_property_candidate_scan_equals_plain_scan(parts):
 
     for sep in ("", " "):
         text = sep.join(parts)
-        assert _struct_spans(deid._matches(text)) == _struct_spans(deid._matches_reference(text))
+        assert _struct_spans(deid._matches(text)) == _struct_spans(deid._matches_reference(text)), (
+            text
+        )
