@@ -1166,9 +1166,7 @@ class Scrubber:
         changed = True
         while changed:
             changed = False
-            for i in range(n):
-                if not is_name[i]:
-                    continue
+            for i in [i for i in range(n) if is_name[i]]:
                 j = i + 1
                 if j < n and not is_name[j] and adjacent(i, j) and not _ends_possessive(toks[i]):
                     nt = toks[j]
