@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -916,7 +917,7 @@ class Scrubber:
         accepted.sort()
         self._ages_after_names(text, accepted, occupied)
         _time_continuations(text, accepted, occupied)
-        _long_digit_runs(text, accepted, protected)
+        _long_digit_runs(text, accepted, occupied)
         return _build(text, accepted)
 
     # -- names --------------------------------------------------------------------
@@ -1163,10 +1164,13 @@ class Scrubber:
                     continue
 
         # 2. extend seeds over adjacent name-like words, initials and particles
+        # (right over the tokens in order, left in reverse, so a long run is one pass)
         changed = True
         while changed:
             changed = False
-            for i in [i for i in range(n) if is_name[i]]:
+            for i in range(n):
+                if not is_name[i]:
+                    continue
                 j = i + 1
                 if j < n and not is_name[j] and adjacent(i, j) and not _ends_possessive(toks[i]):
                     nt = toks[j]
@@ -1192,6 +1196,9 @@ class Scrubber:
                     if ext:
                         is_name[j] = True
                         changed = True
+            for i in range(n - 1, 0, -1):
+                if not is_name[i]:
+                    continue
                 k = i - 1
                 if (
                     k >= 0
@@ -1237,6 +1244,7 @@ class Scrubber:
                 is_name[i] = True
 
         # 4. spans: runs of consecutive name tokens
+        titled = set(title_start.values())
         i = 0
         while i < n:
             if not is_name[i]:
@@ -1255,7 +1263,7 @@ class Scrubber:
                 nxt is not None
                 and nxt.key in _EPONYM_FOLLOWERS
                 and adjacent(j, j + 1)
-                and not any(k in title_start.values() for k in range(i, j + 1))
+                and not any(k in titled for k in range(i, j + 1))
                 and not cued[i]
                 and (j == i or nxt.key not in _LOCATION_WORDS)
             ):
@@ -1354,42 +1362,59 @@ def _apposition(toks: list[_Tok], i: int, n: int) -> bool:
 _LONG_DIGITS = re.compile(r"\d{6,}")
 
 
-def _long_digit_runs(
-    text: str, accepted: list[tuple[int, int, str]], protected: list[tuple[int, int]]
-) -> None:
-    """Safety net: any run of six or more digits not already replaced becomes [ID]."""
+def _long_digit_runs(text: str, accepted: list[tuple[int, int, str]], occupied: _Occupancy) -> None:
+    """Safety net: any run of six or more digits not already replaced becomes [ID]
+    (the parts of it that no replacement or kept text covers)."""
     extra = []
+    starts, ends = occupied.starts, occupied.ends
     for m in _LONG_DIGITS.finditer(text):
         pos, end = m.span()
-        covers = sorted((s, e) for s, e, _ in accepted if s < end and e > pos) + [
-            (s, e) for s, e in protected if s < end and e > pos
-        ]
-        if any(s <= pos and e >= end for s, e in covers):
-            continue
-        for s, e in sorted(covers):
-            if s > pos:
-                extra.append((pos, s, "ID"))
-            pos = max(pos, e)
-        if pos < end:
-            extra.append((pos, end, "ID"))
+        i = bisect_right(starts, pos)
+        if i and ends[i - 1] > pos:
+            i -= 1
+        while pos < end:
+            if i < len(starts) and starts[i] < end:
+                if starts[i] > pos:
+                    extra.append((pos, starts[i], "ID"))
+                pos = max(pos, ends[i])
+                i += 1
+            else:
+                extra.append((pos, end, "ID"))
+                break
     if extra:
-        accepted.extend(x for x in extra if not any(a < x[1] and x[0] < b for a, b in protected))
+        accepted.extend(extra)
         accepted.sort()
 
 
 class _Occupancy:
-    """Set of non-overlapping occupied spans."""
+    """Sorted, non-overlapping occupied spans with logarithmic look-ups."""
 
-    __slots__ = ("spans",)
+    __slots__ = ("starts", "ends")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = list(spans)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans):
+            if self.ends and start < self.ends[-1]:  # overlapping protected spans: merge
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return list(zip(self.starts, self.ends, strict=True))
 
     def free(self, start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in self.spans)
+        i = bisect_right(self.starts, start)
+        if i and self.ends[i - 1] > start:
+            return False
+        return not (i < len(self.starts) and self.starts[i] < end)
 
     def add(self, start: int, end: int) -> None:
-        self.spans.append((start, end))
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _build(text: str, spans: list[tuple[int, int, str]]) -> ScrubResult:
