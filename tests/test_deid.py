@@ -152,6 +152,9 @@ def test_module_tokens():
         "[NAME" * 1000,
         "12/" * 3000,
         "\u202eDr Patel\u202c",
+        "Tom and Xyzzy " * 5000,
+        "1234567 " * 5000,
+        "Xyzzy " * 5000 + "Tom said",
     ],
 )
 def test_never_raises(text):
