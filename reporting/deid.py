@@ -195,6 +195,8 @@ microbiology micro haematology biochemistry theatres site ops bed-manager contro
 nice nhs uk usa who cqc gmc nmc hse bma rcn
 christmas easter diwali eid ramadan
 hung dung shin pan burns islam gill butt stein levy rush haste cross
+service services team teams department committee board panel group council office desk
+network partnership programme program project initiative collaborative system systems
 """
     ).split()
 )
@@ -367,6 +369,7 @@ institute college school university medal award infirmary road street lane avenu
 association campaign uk report inquiry review act regimen protocol bundle pathway grade
 stage staging type criterion sheath forceps retractor clamp laryngoscope blade lens loop
 curve sequence cycle solution circuit meter pouch humidifier
+service services team committee board panel group council office desk network programme
 """
 )
 _PLACE_PRECEDERS = _words(
@@ -985,6 +988,18 @@ class Scrubber:
             return bool(prv is not None and prv.key.rstrip(".") in _PLACE_PRECEDERS and
                         prv.cap and adjacent(i - 1, i) and t.cap)  # fmt: skip
 
+        def after_article(i: int) -> bool:
+            """'a Hickman', 'the McGrath': a thing named after someone, not a person."""
+            prv = word(i - 1)
+            nxt = word(i + 1)
+            if nxt is not None and nxt.key in ("family", "household", "twins"):
+                return False  # "the Hassan family" names people
+            return (
+                prv is not None
+                and prv.text in ("a", "an", "the", "A", "An", "The")
+                and adjacent(i - 1, i)
+            )
+
         def name_like_cap(i: int, allow_common: bool = False) -> bool:
             t = word(i)
             if t is None or not t.cap or t.upper and not self._is_known(t.key):
@@ -1124,7 +1139,7 @@ class Scrubber:
             if t.cap and not t.upper and self._is_known(key) and key not in _AMBIGUOUS:
                 if len(key) <= 2 and key not in _SHORT_NAMES:
                     continue
-                if not eponym_context(i):
+                if not eponym_context(i) and not after_article(i):
                     is_name[i] = True
                     continue
             if t.lower and key in self._given and key not in _AMBIGUOUS and len(key) > 3:
@@ -1225,7 +1240,7 @@ class Scrubber:
             t = toks[i]
             if is_name[i] or t.key in _COMMON or t.key in _ROLES or t.key in _TITLES:
                 continue
-            if is_start(i) or t.key in _LOCATION_WORDS or eponym_context(i):
+            if is_start(i) or t.key in _LOCATION_WORDS or eponym_context(i) or after_article(i):
                 continue
             for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
                 if (

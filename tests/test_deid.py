@@ -320,6 +320,7 @@ UNITS = [
     ("Obs at 0200, 0400, 0600 all normal.", "Obs at [TIME], [TIME], [TIME] all normal."),
     ("ECG at 13.45, trop at 14.15.", "ECG at [TIME], trop at [TIME]."),
     ("Dr\u00a0Patel", "[NAME]"),
+    ("Told the Hassan family.", "Told the [NAME] family."),
 ]
 
 
@@ -357,6 +358,8 @@ KEPT = [
     "Allen's test not done. Wells score 6. Bristol stool chart type 7.",
     "Do not resuscitate. Will review. May need a PICC.",
     "Fluids from 1200 to 1500 mL, potassium at 5.45, ratio 1:12.",
+    "Patient Advice and Liaison Service said we would get a reply.",
+    "Intubated at the second attempt with a McGrath.",
 ]
 
 
