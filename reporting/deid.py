@@ -559,7 +559,8 @@ def _branch_subset(first: str) -> re.Pattern[str]:
             wanted = name not in _DIGIT_ONLY
         if wanted:
             keep.append(b.strip())
-    return re.compile("(?:" + "\n  | ".join(keep) + ")", re.VERBOSE | re.IGNORECASE)
+    guard = head.rstrip()  # the same start condition as the full pattern
+    return re.compile(guard + "(?:" + "\n  | ".join(keep) + ")", re.VERBOSE | re.IGNORECASE)
 
 
 # branches that can only start at a digit (or the '+' / '(' of a phone number)
@@ -657,7 +658,20 @@ _CUES.update(
     )
 )
 _BUILDING = {"court", "house", "lodge", "mansions", "tower", "building", "heights"}
-_LOWER_WORD = re.compile(r"[a-z]+")
+
+
+def _word_alternation(words: Iterable[str]) -> str:
+    """An alternation grouped by first letter, which the regex engine tries much faster."""
+    groups: dict[str, list[str]] = {}
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "|".join(f"{k}(?:{'|'.join(v)})" for k, v in sorted(groups.items()))
+
+
+# cue and building words as whole lower-case words (same segmentation as [a-z]+)
+_CUE_WORD = re.compile(
+    r"(?<![a-z])(?:" + _word_alternation(list(_CUES) + list(_BUILDING)) + r")(?![a-z])"
+)
 
 
 def _candidates(text: str, low: str) -> list[int]:
@@ -688,7 +702,7 @@ def _candidates(text: str, low: str) -> list[int]:
             if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
                 add(k3 - 1)
     n = len(text)
-    for m in _LOWER_WORD.finditer(low):
+    for m in _CUE_WORD.finditer(low):
         w = m.group()
         need = _CUES.get(w)
         if need is None:

@@ -420,6 +420,11 @@ def test_candidate_scan_equals_plain_scan(row):
                 "Baker Street",
                 "pm",
                 "1AA",
+                "é",
+                "court",
+                "@",
+                "\n",
+                "NHS number",
             ]
         ),
         max_size=30,
