@@ -463,13 +463,13 @@ _STRUCT = re.compile(
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
   | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
         (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?!\d)(?![\d/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
-  | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n\d]{0,40}?\bon\s+
+  | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n]{0,40}?\bon\s+
         (?P<phbv>\d{4,5})\b(?![/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
   | (?P<phone>(?<![\d+])(?:
         \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
-      | \(?0\d{1,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}
+      | (?:\(0\d{1,4}\)|0\d{1,4})[\s.-]?\d{3,4}[\s.-]?\d{3,4}
       | 1[38]00[\s.-]?\d{3}[\s.-]?\d{3,4}
-      | 1[\s.-]\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}
+      | 1[\s.-](?:\(\d{3}\)|\d{3})[\s.-]\d{3}[\s.-]\d{4}
       | 0\d{4}[\s.-]?\d{6}
       | \(\d{3}\)\s?\d{3}[\s.-]\d{4}
       | \d{3}[.-]\d{3}[.-]\d{4}
@@ -1267,10 +1267,20 @@ class Scrubber:
                     is_name[i] = True
                     break
         known = {toks[i].key for i in range(n) if is_name[i] and toks[i].alpha}
-        known -= _COMMON | _ROLES | _PARTICLES | set(_TITLES)
+        known -= _ROLES | _PARTICLES | set(_TITLES)
         for i in caps:
-            if not is_name[i] and toks[i].key in known and not eponym_context(i):
-                is_name[i] = True
+            key = toks[i].key
+            if is_name[i] or key not in known or eponym_context(i):
+                continue
+            if key in _COMMON or key in _AMBIGUOUS:
+                # an everyday word found as a name once ("HCA, Precious"): elsewhere only
+                # mid-sentence or as the subject of a verb
+                nxt = word(i + 1)
+                if is_start(i) and not (
+                    nxt is not None and nxt.key in _SUBJECT_VERBS and adjacent(i, i + 1)
+                ):
+                    continue
+            is_name[i] = True
 
         # 4. spans: runs of consecutive name tokens
         titled = set(title_start.values())
@@ -1362,6 +1372,10 @@ def _ends_possessive(t: _Tok) -> bool:
     return t.base_end < t.end and not t.text.endswith(".")
 
 
+_SUBJECT_VERBS = _words(
+    """was is had has went came said says told asked did called rang took gave found saw
+    felt thought knew left stayed arrived refused agreed noticed tried helped stayed"""
+)
 _TALK_VERBS = _words(
     """spoke speak speaking talked talk talking chatted chat handed over handover met
     worked working escalated explained complained apologised apologized went reported
