@@ -1201,7 +1201,13 @@ class Scrubber:
                 if not is_name[i]:
                     continue
                 j = i + 1
-                if j < n and not is_name[j] and adjacent(i, j) and not _ends_possessive(toks[i]):
+                if (
+                    j < n
+                    and not is_name[j]
+                    and adjacent(i, j)
+                    and not _ends_possessive(toks[i])
+                    and not _ends_sentence(toks[i])
+                ):
                     nt = toks[j]
                     ext = False
                     if _is_initial(nt) and j + 1 < n and name_like_cap(j + 1, True):
@@ -1241,6 +1247,7 @@ class Scrubber:
                     and toks[k].key not in _PLACE_PRECEDERS
                     and toks[k].key not in _LOCATION_WORDS
                     and not _ends_possessive(toks[k])
+                    and not _ends_sentence(toks[k])
                     and (not is_start(k) or self._is_known(toks[k].key))
                     and toks[i].cap
                 ):
@@ -1295,6 +1302,7 @@ class Scrubber:
                 and is_name[j + 1]
                 and adjacent(j, j + 1)
                 and not _ends_possessive(toks[j])
+                and not _ends_sentence(toks[j])
             ):
                 j += 1
             nxt = word(j + 1)
@@ -1366,6 +1374,11 @@ _AGE_AFTER_NAME = re.compile(r",\s*(9\d|1[01]\d)\s*(?=[,)])")
 def _is_initial(t: _Tok) -> bool:
     s = t.text
     return len(s) in (1, 2) and s[0].isupper() and s[0].isalpha() and (len(s) == 1 or s[1] == ".")
+
+
+def _ends_sentence(t: _Tok) -> bool:
+    """A word with a full stop that is not an initial or a title: a name cannot run on."""
+    return t.text.endswith(".") and not _is_initial(t) and t.key not in _TITLES
 
 
 def _ends_possessive(t: _Tok) -> bool:
