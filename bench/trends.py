@@ -944,6 +944,30 @@ def machine() -> dict:
     }
 
 
+def code_version() -> dict:
+    """Which reporting code was measured: HEAD, files edited since, and hashes of the modules
+    the figures depend on (other engineers may be editing them while this runs)."""
+    import hashlib
+
+    def git(*cmd: str) -> str:
+        done = subprocess.run(
+            ["git", *cmd], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    modules = ("disclosure", "releases", "cube", "trends", "services", "api", "auth", "accounts")
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "reporting").splitlines(),
+        "sha256": {
+            m: hashlib.sha256((PROJECT_ROOT / "reporting" / f"{m}.py").read_bytes()).hexdigest()[
+                :12
+            ]
+            for m in modules
+        },
+    }
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -1024,6 +1048,7 @@ def run(args: argparse.Namespace) -> int:
     out: dict = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "code": code_version(),
         "settings": {
             "sizes": sizes,
             "months": MONTHS,
@@ -1042,6 +1067,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for n in sizes:
             out["sizes"].append(run_size(args, n, runs))
+            out["sizes"][-1]["code_after"] = code_version()
             out["targets"] = targets(out["sizes"])
             path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
         log("")
