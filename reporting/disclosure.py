@@ -115,13 +115,15 @@ class _Engine:
             if not targets:
                 return
             pending = set()
-            for target, relations in targets:
-                chosen = self.cheapest_neighbour(target, relations)
-                if chosen is None:
-                    raise SuppressionError(f"no cell left to protect {sorted(map(repr, target))}")
-                if chosen not in self.hidden:
+            for target, first, then in targets:
+                # Earlier fixes in this round may already have covered this target.
+                chosen = self.cheapest_neighbour(target, first, then)
+                if chosen is not None:
                     self.hide(chosen)
                     pending.update(self.member_of[chosen])
+            if not pending:
+                stuck = sorted(map(repr, targets[0][0]))
+                raise SuppressionError(f"no cell left to protect {stuck}")
 
     def group_sum_closure(self, pending: set[int]) -> None:
         """Hidden children of a published total must add up to 0 or at least k."""
@@ -155,7 +157,7 @@ class _Engine:
                 queued.add(index)
                 work.append(index)
 
-    def exact_check(self) -> list[tuple[frozenset[Key], frozenset[int]]]:
+    def exact_check(self) -> list[tuple[frozenset[Key], frozenset[int], frozenset[int]]]:
         """Hidden cells or nested remainders worth 1..k-1 that published numbers determine.
 
         Only components holding a relation with a cell this release may still change are
@@ -173,7 +175,7 @@ class _Engine:
             row = {key: coef for key, coef in row.items() if coef}
             if row:
                 rows.append((index, row))
-        targets: list[tuple[frozenset[Key], frozenset[int]]] = []
+        targets: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
         for component in _components(rows):
             if not any(index in self.active for index, _ in component):
                 continue
@@ -187,21 +189,70 @@ class _Engine:
 
     def _check_component(
         self, component: list[tuple[int, dict[Key, int]]]
-    ) -> list[tuple[frozenset[Key], frozenset[int]]]:
-        basis = _RowSpace([row for _, row in component])
-        found: list[tuple[frozenset[Key], frozenset[int]]] = []
-        for key in basis.derivable_singletons():
-            if 0 < self.cells[key].value < self.k:
-                relations = frozenset(component[i][0] for i in basis.certificate(key))
-                found.append((frozenset([key]), relations))
-        remainders = {
-            frozenset(row): index
-            for index, row in component
-            if len(row) > 1 and self.relations[index].parent not in self.hidden
-        }
+    ) -> list[tuple[frozenset[Key], frozenset[int], frozenset[int]]]:
+        """Problems in one component, as (cells at risk, relations to loosen).
+
+        First find every hidden cell whose value the published numbers fix: by exact
+        elimination, and by bounds (counts are never negative, so a hidden total is at least
+        the sum of its published children and at most its published parent minus the
+        siblings). A determined cell is as good as published. Then: no determined cell may
+        hold 1..k-1 reports, and under every known total the undetermined hidden cells must
+        add up to 0 or at least k, also for the difference of two nested such sets.
+        """
+        rows = [(index, row, self._rhs(index)) for index, row in component]
+        known: dict[Key, int] = {}
+        certificates: dict[Key, frozenset[int]] = {}
+        while True:
+            reduced = []
+            for index, row, rhs in rows:
+                rest = {k: c for k, c in row.items() if k not in known}
+                if rest:
+                    reduced.append(
+                        (index, rest, rhs - sum(c * known[k] for k, c in row.items() if k in known))
+                    )
+            basis = _RowSpace([row for _, row, _ in reduced])
+            found_new = False
+            for key in basis.derivable_singletons():
+                if key not in known:
+                    known[key] = self.cells[key].value
+                    certificates[key] = frozenset(reduced[i][0] for i in basis.certificate(key))
+                    found_new = True
+            for key in _pinned_by_bounds(reduced, known):
+                known[key] = self.cells[key].value
+                certificates[key] = frozenset(self.member_of[key])
+                found_new = True
+            if not found_new:
+                break
+        found: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
+        for key, value in known.items():
+            if 0 < value < self.k:
+                found.append((frozenset([key]), certificates[key], frozenset()))
+        remainders: dict[frozenset[Key], int] = {}
+        for index, row, _ in rows:
+            parent = self.relations[index].parent
+            if parent in self.hidden and parent not in known:
+                continue
+            unknown = frozenset(k for k in row if k != parent and k not in known)
+            if not unknown:
+                continue
+            value = sum(self.cells[k].value for k in unknown)
+            if 0 < value < self.k:
+                loosen = {i for k in row if k in known for i in certificates[k]}
+                found.append((unknown, frozenset([index]), frozenset(loosen)))
+            elif len(unknown) > 1:
+                remainders[unknown] = index
         for rest, pair in self._nested_differences(remainders):
-            found.append((rest, frozenset(pair)))
+            found.append((rest, frozenset(pair), frozenset()))
         return found
+
+    def _rhs(self, index: int) -> int:
+        """Sum of hidden children minus hidden parent, as the published numbers give it."""
+        relation = self.relations[index]
+        published_children = sum(
+            self.cells[c].value for c in relation.children if c not in self.hidden
+        )
+        parent = 0 if relation.parent in self.hidden else self.cells[relation.parent].value
+        return parent - published_children
 
     def _nested_differences(
         self, remainders: dict[frozenset[Key], int]
@@ -223,15 +274,28 @@ class _Engine:
                         found.append((frozenset(rest), (remainders[small], remainders[large])))
         return found
 
-    def cheapest_neighbour(self, target: frozenset[Key], relations: frozenset[int]) -> Key | None:
-        """The cheapest published cell in one of the relations that pin the target.
+    def cheapest_neighbour(
+        self, target: frozenset[Key], first: frozenset[int], then: frozenset[int]
+    ) -> Key | None:
+        """The cheapest published cell in the relations that pin the target.
 
-        Hiding it adds an unknown to an equation the derivation needs; if another
+        ``first`` are the relations whose equation pins it directly (the published total
+        over a small hidden rest), ``then`` those that determine cells it depends on.
+        Hiding a cell there adds an unknown to an equation the derivation needs; if another
         derivation remains, the next round finds it. When every cell of those relations is
         already decided (a derivation through earlier releases and new hidden cells), the
         search widens one ring of relations at a time, through the hidden cells they share.
         """
-        ring = set(relations) or {i for key in target for i in self.member_of[key]}
+        for tier in (first, then):
+            candidates = {
+                key
+                for index in tier
+                for key in (self.relations[index].parent, *self.relations[index].children)
+                if self.can_hide(key)
+            }
+            if candidates:
+                return min(candidates, key=lambda c: self.cells[c].cost(c))
+        ring = set(first | then) or {i for key in target for i in self.member_of[key]}
         seen: set[int] = set()
         while ring:
             candidates = {
@@ -252,6 +316,57 @@ class _Engine:
                 if other not in seen
             }
         return None
+
+
+_INFINITY = 10**15
+
+
+def _pinned_by_bounds(
+    rows: list[tuple[int, dict[Key, int], int]], known: dict[Key, int]
+) -> list[Key]:
+    """Cells whose bounds meet, propagating ``sum(coef * x) = rhs`` with every x >= 0.
+
+    Interval propagation to a fixpoint: a cheap, sound part of the attacker's linear
+    program. What it pins, the attacker can pin; the exact elimination covers equalities.
+    """
+    low: dict[Key, int] = defaultdict(int)
+    high: dict[Key, int] = {}
+    rows_of: dict[Key, list[int]] = defaultdict(list)
+    for position, (_, row, _) in enumerate(rows):
+        for key in row:
+            rows_of[key].append(position)
+    work = list(range(len(rows)))
+    queued = set(work)
+    while work:
+        position = work.pop()
+        queued.discard(position)
+        _, row, rhs = rows[position]
+        least = most = 0
+        for key, coef in row.items():
+            hi = high.get(key, _INFINITY)
+            least += coef * (low[key] if coef > 0 else hi)
+            most += coef * (hi if coef > 0 else low[key])
+        for key, coef in row.items():
+            hi = high.get(key, _INFINITY)
+            others_least = least - coef * (low[key] if coef > 0 else hi)
+            others_most = most - coef * (hi if coef > 0 else low[key])
+            if coef > 0:
+                new_low, new_high = rhs - others_most, rhs - others_least
+            else:
+                new_low, new_high = others_least - rhs, others_most - rhs
+            changed = False
+            if new_low > low[key]:
+                low[key] = new_low
+                changed = True
+            if new_high < hi:
+                high[key] = new_high
+                changed = True
+            if changed:
+                for other in rows_of[key]:
+                    if other not in queued:
+                        queued.add(other)
+                        work.append(other)
+    return [key for key, hi in high.items() if key not in known and low[key] == hi]
 
 
 def _components(

@@ -18,10 +18,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-import pytest
 from attacker import Attacker, Structure, fresh_app, key_to_cell_id, store_reports
 from conftest import FixedClock
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reporting import releases
@@ -127,10 +126,6 @@ def check_release(taxonomy, months, rows, answers, k) -> None:
             assert not attacker.pins_small(vector, k, value), ("pinned", cid, value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine gap (see test_attacks.ENGINE_GAP): small groups pinned by the LP attacker",
-)
 def test_two_successive_releases_pin_no_small_group(backend, tmp_path_factory):
     counter = itertools.count()
 
@@ -139,8 +134,6 @@ def test_two_successive_releases_pin_no_small_group(backend, tmp_path_factory):
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         derandomize=True,
-        # No shrinking while the engine gap is open: the first failure ends the run fast.
-        phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
     @given(scenarios())
     def run(scenario):
