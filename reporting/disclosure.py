@@ -113,6 +113,7 @@ class _Engine:
             self.group_sum_closure(pending)
             targets = self.exact_check()
             if not targets:
+                self.publish_determined()
                 return
             pending = set()
             for target, first, then in targets:
@@ -124,6 +125,22 @@ class _Engine:
             if not pending:
                 stuck = sorted(map(repr, targets[0][0]))
                 raise SuppressionError(f"no cell left to protect {stuck}")
+
+    def publish_determined(self) -> None:
+        """Show hidden cells of at least k that the published numbers determine anyway.
+
+        Hiding a number anyone can work out protects nothing and only costs the reader:
+        publishing it adds no constraint the published numbers did not already imply.
+        """
+        rows = self._hidden_rows()
+        for component in _components(rows):
+            if not any(index in self.active for index, _ in component):
+                continue
+            _, known, _ = self._determine(component)
+            for key, value in known.items():
+                cell = self.cells[key]
+                if value >= self.k and cell.publishable and not cell.fixed:
+                    self.hidden.discard(key)
 
     def group_sum_closure(self, pending: set[int]) -> None:
         """Hidden children of a published total must add up to 0 or at least k."""
@@ -164,17 +181,7 @@ class _Engine:
         checked (the rest were checked when their release was built), and a component whose
         rows have not changed since the last round is not eliminated again.
         """
-        rows: list[tuple[int, dict[Key, int]]] = []
-        for index, relation in enumerate(self.relations):
-            row: dict[Key, int] = {}
-            for child in relation.children:
-                if child in self.hidden:
-                    row[child] = row.get(child, 0) + 1
-            if relation.parent in self.hidden:
-                row[relation.parent] = row.get(relation.parent, 0) - 1
-            row = {key: coef for key, coef in row.items() if coef}
-            if row:
-                rows.append((index, row))
+        rows = self._hidden_rows()
         targets: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
         for component in _components(rows):
             if not any(index in self.active for index, _ in component):
@@ -186,6 +193,21 @@ class _Engine:
                 self._checked[signature] = found
             targets.extend(found)
         return targets
+
+    def _hidden_rows(self) -> list[tuple[int, dict[Key, int]]]:
+        """Each relation restricted to its hidden cells: children +1, a hidden parent -1."""
+        rows: list[tuple[int, dict[Key, int]]] = []
+        for index, relation in enumerate(self.relations):
+            row: dict[Key, int] = {}
+            for child in relation.children:
+                if child in self.hidden:
+                    row[child] = row.get(child, 0) + 1
+            if relation.parent in self.hidden:
+                row[relation.parent] = row.get(relation.parent, 0) - 1
+            row = {key: coef for key, coef in row.items() if coef}
+            if row:
+                rows.append((index, row))
+        return rows
 
     def _check_component(
         self, component: list[tuple[int, dict[Key, int]]]
@@ -199,6 +221,31 @@ class _Engine:
         hold 1..k-1 reports, and under every known total the undetermined hidden cells must
         add up to 0 or at least k, also for the difference of two nested such sets.
         """
+        rows, known, certificates = self._determine(component)
+        found: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
+        for key, value in known.items():
+            if 0 < value < self.k:
+                found.append((frozenset([key]), certificates[key], frozenset()))
+        remainders: dict[frozenset[Key], int] = {}
+        for index, row, _ in rows:
+            parent = self.relations[index].parent
+            if parent in self.hidden and parent not in known:
+                continue
+            unknown = frozenset(k for k in row if k != parent and k not in known)
+            if not unknown:
+                continue
+            value = sum(self.cells[k].value for k in unknown)
+            if 0 < value < self.k:
+                loosen = {i for k in row if k in known for i in certificates[k]}
+                found.append((unknown, frozenset([index]), frozenset(loosen)))
+            elif len(unknown) > 1:
+                remainders[unknown] = index
+        for rest, pair in self._nested_differences(remainders):
+            found.append((rest, frozenset(pair), frozenset()))
+        return found
+
+    def _determine(self, component: list[tuple[int, dict[Key, int]]]):
+        """Rows with their published right-hand sides, and the hidden cells they determine."""
         rows = [(index, row, self._rhs(index)) for index, row in component]
         known: dict[Key, int] = {}
         certificates: dict[Key, frozenset[int]] = {}
@@ -223,27 +270,7 @@ class _Engine:
                 found_new = True
             if not found_new:
                 break
-        found: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
-        for key, value in known.items():
-            if 0 < value < self.k:
-                found.append((frozenset([key]), certificates[key], frozenset()))
-        remainders: dict[frozenset[Key], int] = {}
-        for index, row, _ in rows:
-            parent = self.relations[index].parent
-            if parent in self.hidden and parent not in known:
-                continue
-            unknown = frozenset(k for k in row if k != parent and k not in known)
-            if not unknown:
-                continue
-            value = sum(self.cells[k].value for k in unknown)
-            if 0 < value < self.k:
-                loosen = {i for k in row if k in known for i in certificates[k]}
-                found.append((unknown, frozenset([index]), frozenset(loosen)))
-            elif len(unknown) > 1:
-                remainders[unknown] = index
-        for rest, pair in self._nested_differences(remainders):
-            found.append((rest, frozenset(pair), frozenset()))
-        return found
+        return rows, known, certificates
 
     def _rhs(self, index: int) -> int:
         """Sum of hidden children minus hidden parent, as the published numbers give it."""
