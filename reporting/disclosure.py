@@ -221,7 +221,18 @@ class _Engine:
         hold 1..k-1 reports, and under every known total the undetermined hidden cells must
         add up to 0 or at least k, also for the difference of two nested such sets.
         """
-        rows, known, certificates = self._determine(component)
+        # Bounds alone are cheap and find most problems; eliminate only when they find none.
+        found = self._problems(*self._determine(component, eliminate=False))
+        if found:
+            return found
+        return self._problems(*self._determine(component, eliminate=True))
+
+    def _problems(
+        self,
+        rows: list[tuple[int, dict[Key, int], int]],
+        known: dict[Key, int],
+        certificates: dict[Key, frozenset[int]],
+    ) -> list[tuple[frozenset[Key], frozenset[int], frozenset[int]]]:
         found: list[tuple[frozenset[Key], frozenset[int], frozenset[int]]] = []
         for key, value in known.items():
             if 0 < value < self.k:
@@ -244,7 +255,7 @@ class _Engine:
             found.append((rest, frozenset(pair), frozenset()))
         return found
 
-    def _determine(self, component: list[tuple[int, dict[Key, int]]]):
+    def _determine(self, component: list[tuple[int, dict[Key, int]]], eliminate: bool = True):
         """Rows with their published right-hand sides, and the hidden cells they determine."""
         rows = [(index, row, self._rhs(index)) for index, row in component]
         known: dict[Key, int] = {}
@@ -257,13 +268,14 @@ class _Engine:
                     reduced.append(
                         (index, rest, rhs - sum(c * known[k] for k, c in row.items() if k in known))
                     )
-            basis = _RowSpace([row for _, row, _ in reduced])
             found_new = False
-            for key in basis.derivable_singletons():
-                if key not in known:
-                    known[key] = self.cells[key].value
-                    certificates[key] = frozenset(reduced[i][0] for i in basis.certificate(key))
-                    found_new = True
+            if eliminate:
+                basis = _RowSpace([row for _, row, _ in reduced])
+                for key in basis.derivable_singletons():
+                    if key not in known:
+                        known[key] = self.cells[key].value
+                        certificates[key] = frozenset(reduced[i][0] for i in basis.certificate(key))
+                        found_new = True
             for key in _pinned_by_bounds(reduced, known):
                 known[key] = self.cells[key].value
                 certificates[key] = frozenset(self.member_of[key])
