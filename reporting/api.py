@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from . import reports, trends
 from .auth import api_role_required
@@ -122,7 +122,8 @@ def trends_query():
         query = trends.parse_query(request.args.to_dict(flat=False), taxonomy)
     except trends.InvalidQuery as exc:
         return api_error(400, "This query is outside what can be published.", exc.fields)
-    return jsonify(trends.answer(query, released_cells(), taxonomy))
+    body = released_cells().answer_json(query, taxonomy)
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/taxonomy")

@@ -199,11 +199,12 @@ class CubeBuilder:
 
     def month_values(self, month: str, leaves: Mapping[LeafKey, int]) -> dict[CellKey, int]:
         values: dict[CellKey, int] = defaultdict(int)
+        categories = set(self.mapping.categories)
         for (unit_field, kind, category, role, severity), n in leaves.items():
             if not n:
                 continue
             chain1, chain23 = org_chains(unit_field, self.mapping)
-            if (kind, category) not in set(self.mapping.categories):
+            if (kind, category) not in categories:
                 cat_nodes = [(ALL, ALL), (kind, ALL)]
             else:
                 cat_nodes = [(ALL, ALL), (kind, ALL), (kind, category)]

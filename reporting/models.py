@@ -145,6 +145,9 @@ class Release(BaseModel):
     cells_hidden = IntegerField()
     hidden_at_least_k = IntegerField()
     built = DateTimeField()
+    # The month's true cell counts (what COUNT over its reports gives, nothing more), kept so
+    # the year's later releases need not read the month's reports again.
+    month_cells = TextField(null=True)
 
     @classmethod
     def latest(cls) -> Release | None:

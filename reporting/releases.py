@@ -152,7 +152,11 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
     builder = cube.CubeBuilder(mapping)
 
     months = [r.month for r in earlier] + [month]
-    month_values = {m: builder.month_values(m, _leaves(m)) for m in months}
+    month_values = {
+        r.month: _stored_cells(r) or builder.month_values(r.month, _leaves(r.month))
+        for r in earlier
+    }
+    month_values[month] = builder.month_values(month, _leaves(month))
     values: dict[cube.CellKey, int] = {}
     keys: list[cube.CellKey] = []
     relations: list[disclosure.Relation] = []
@@ -201,6 +205,9 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
             cells_hidden=len(hidden_new),
             hidden_at_least_k=at_least_k,
             built=clock().replace(tzinfo=None),
+            month_cells=json.dumps(
+                sorted([*key, n] for key, n in month_values[month].items() if n)
+            ),
         )
         rows = [
             {
@@ -218,6 +225,12 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
         for start in range(0, len(rows), 500):
             ReleasedCell.insert_many(rows[start : start + 500]).execute()
     return release
+
+
+def _stored_cells(release: Release) -> dict[cube.CellKey, int] | None:
+    if not release.month_cells:
+        return None
+    return {tuple(entry[:6]): entry[6] for entry in json.loads(release.month_cells)}
 
 
 def _add_sum_period(builder, period, parts, part_values, values, keys, relations) -> None:

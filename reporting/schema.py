@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import Database
+from peewee import Database, TextField
+from playhouse.migrate import SchemaMigrator, migrate
 
 from .db import is_sqlite
 from .models import (
@@ -35,9 +36,29 @@ def _v2_staff_and_releases(db: Database) -> None:
     db.create_tables([User, ApiToken, Release, ReleasedCell], safe=True)
 
 
+def _v3_release_speed(db: Database) -> None:
+    """Keep each released month's counts, and cover the release GROUP BY with an index."""
+    migrator = SchemaMigrator.from_database(db)
+    columns = {c.name for c in db.get_columns(Release._meta.table_name)}
+    operations = []
+    if "month_cells" not in columns:
+        operations.append(
+            migrator.add_column(Release._meta.table_name, "month_cells", TextField(null=True))
+        )
+    indexes = {i.name for i in db.get_indexes(Report._meta.table_name)}
+    if "report_release_leaves" not in indexes:
+        db.execute_sql(
+            'CREATE INDEX report_release_leaves ON "report" '
+            "(period, unit, kind, category, role, severity)"
+        )
+    if operations:
+        migrate(*operations)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
+    (3, _v3_release_speed),
 )
 LATEST = MIGRATIONS[-1][0]
 

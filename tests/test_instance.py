@@ -150,3 +150,20 @@ def test_both_command_lines_initialise_a_fresh_folder(tmp_path, command):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "inst" / "reporting.db").exists() and (tmp_path / "k").exists()
+
+
+def test_upgrade_from_schema_two_adds_release_columns_and_index(initialised, database_url):
+    from reporting.db import bind
+    from reporting.schema import upgrade
+
+    db = open_database(database_url, str(initialised))
+    bind(db)
+    with db.connection_context():
+        db.execute_sql('ALTER TABLE "release" DROP COLUMN month_cells')
+        db.execute_sql("DROP INDEX report_release_leaves")
+        db.execute_sql("UPDATE schema_version SET version = 2")
+    assert upgrade(db) == (2, LATEST)
+    with db.connection_context():
+        assert "month_cells" in {c.name for c in db.get_columns("release")}
+        assert "report_release_leaves" in {i.name for i in db.get_indexes("report")}
+    assert upgrade(db) == (LATEST, LATEST)
