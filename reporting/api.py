@@ -10,7 +10,7 @@ from .errors import api_error
 from .openapi import openapi_document
 from .ratelimit import filing_limit, follow_up_limit, limiter
 from .security import csrf
-from .services import current_period, released_cells, services
+from .services import file_live_report, released_cells, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON clients send no cookies; nothing here acts on a browser session
@@ -54,13 +54,7 @@ def file_report():
         return api_error(400, "Some fields are invalid.", {**exc.fields, **unknown})
     if unknown:
         return api_error(400, "Some fields are invalid.", unknown)
-    filed = reports.file_report(
-        submission,
-        period=current_period(),
-        pepper=found.pepper,
-        scrubber=found.scrubber,
-        group_key=found.review_key(),
-    )
+    filed = file_live_report(submission)
     return jsonify(receipt=filed.receipt, period=filed.period), 201
 
 

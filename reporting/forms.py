@@ -12,6 +12,8 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .reports import SUBMISSION_FIELDS
+
 
 class ReportForm(FlaskForm):
     """The report itself: kind is chosen on the first page and carried as a hidden field."""
@@ -28,18 +30,7 @@ class ReportForm(FlaskForm):
     action = StringField()
 
     def submission_data(self) -> dict[str, str]:
-        names = (
-            "kind",
-            "category",
-            "unit",
-            "role",
-            "intensity",
-            "distress_type",
-            "stopped_by",
-            "potential_harm",
-            "narrative",
-        )
-        return {name: (getattr(self, name).data or "") for name in names}
+        return {name: (getattr(self, name).data or "") for name in SUBMISSION_FIELDS}
 
 
 class ReviewForm(ReportForm):

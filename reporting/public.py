@@ -25,7 +25,7 @@ from .forms import (
 )
 from .ratelimit import filing_limit, follow_up_limit, limiter
 from .security import csrf
-from .services import current_period, services
+from .services import file_live_report, services
 from .taxonomy import KINDS, ROLES
 
 bp = Blueprint("public", __name__)
@@ -129,14 +129,7 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
 
 
 def _file(submission: reports.Submission):
-    found = services()
-    filed = reports.file_report(
-        submission,
-        period=current_period(),
-        pepper=found.pepper,
-        scrubber=found.scrubber,
-        group_key=found.review_key(),
-    )
+    filed = file_live_report(submission)
     session.clear()  # the reporter's session ends at filing
     return render_template(
         "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()

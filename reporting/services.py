@@ -114,3 +114,15 @@ def released_cells() -> ReleasedCells:
                 releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
                 found._due_checked[0] = now
     return found.release_index.current()
+
+
+def file_live_report(submission: reports.Submission) -> reports.FiledReport:
+    """File a report now: this month, this instance's pepper, scrubber and review key."""
+    found = services()
+    return reports.file_report(
+        submission,
+        period=current_period(),
+        pepper=found.pepper,
+        scrubber=found.scrubber,
+        group_key=found.review_key(),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from reporting import reports
@@ -24,3 +25,24 @@ def narratives_opened_with(recovery_key_file: Path) -> dict[str, str]:
     with database.connection_context():
         private = unlock_with_recovery_key(recovery_key_file.read_text())
         return {r.id: reports.open_narrative(r, private) for r in Report.select()}
+
+
+def add_reports(month: str, unit: str, kind: str, category: str, n: int, **fields) -> None:
+    """Store n coded reports directly (no narrative), for release and trends fixtures."""
+    rows = [
+        {
+            "id": secrets.token_hex(16),
+            "period": month,
+            "kind": kind,
+            "category": category,
+            "unit": unit,
+            "role": fields.get("role", "nursing"),
+            "severity": fields.get("severity", "unknown"),
+            "status": "received",
+            "review_group": "default",
+            "receipt_digest": secrets.token_hex(32),
+        }
+        for _ in range(n)
+    ]
+    with database.connection_context():
+        Report.insert_many(rows).execute()

@@ -11,36 +11,16 @@ from datetime import UTC, datetime
 import pytest
 from argon2 import PasswordHasher
 from conftest import Reporter, csrf_token
+from helpers import add_reports
 
 from reporting import accounts
 from reporting.dashboard import spreadsheet_safe
 from reporting.db import close_all, database
-from reporting.models import Report
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 FORMULA_DEPARTMENT = "=HYPERLINK(evil)"
 NARRATIVE = "Zebrafish wallpaper quietly overflowed the xylophone cupboard again."
-
-
-def add_reports(month: str, unit: str, kind: str, category: str, n: int, **fields) -> None:
-    rows = [
-        {
-            "id": secrets.token_hex(16),
-            "period": month,
-            "kind": kind,
-            "category": category,
-            "unit": unit,
-            "role": fields.get("role", "nursing"),
-            "severity": fields.get("severity", "unknown"),
-            "status": "received",
-            "review_group": "default",
-            "receipt_digest": secrets.token_hex(32),
-        }
-        for _ in range(n)
-    ]
-    with database.connection_context():
-        Report.insert_many(rows).execute()
 
 
 @pytest.fixture

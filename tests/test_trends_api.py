@@ -1,33 +1,13 @@
 """The trends API: leadership only, the contract's shape, and a 400 for anything off-surface."""
 
-import secrets
 from datetime import UTC, datetime
 
 import pytest
+from helpers import add_reports
 
 from reporting import accounts
 from reporting.db import database
-from reporting.models import Release, Report
-
-
-def add_reports(month: str, unit: str, kind: str, category: str, n: int, **fields) -> None:
-    rows = [
-        {
-            "id": secrets.token_hex(16),
-            "period": month,
-            "kind": kind,
-            "category": category,
-            "unit": unit,
-            "role": fields.get("role", "nursing"),
-            "severity": fields.get("severity", "unknown"),
-            "status": "received",
-            "review_group": "default",
-            "receipt_digest": secrets.token_hex(32),
-        }
-        for _ in range(n)
-    ]
-    with database.connection_context():
-        Report.insert_many(rows).execute()
+from reporting.models import Release
 
 
 @pytest.fixture
