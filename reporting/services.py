@@ -34,6 +34,7 @@ class Services:
     _due_checked: list[float] = field(default_factory=lambda: [0.0])
     _due_lock: threading.Lock = field(default_factory=threading.Lock)
     _review_key: list = field(default_factory=lambda: [0.0, None])
+    _builder: list = field(default_factory=lambda: [None])
 
     def review_key(self) -> tuple[str, bytes]:
         """The default review group's public key, read at most once a minute per process.
@@ -101,19 +102,46 @@ DUE_CHECK_SECONDS = 60
 
 
 def released_cells() -> ReleasedCells:
-    """The released cells, after building any release that has come due.
+    """The released cells; a release that has come due is built, without holding up readers.
 
-    The app builds due releases itself (under the release lock, so two instances build a
-    month once); the look is made at most once a minute per process to keep lookups fast.
+    Before anything is released, the first build happens in this request, so a new
+    deployment shows numbers at once. After that a due month is built in a background thread
+    of this process (under the release lock, so two instances build it once) while requests
+    keep answering from the releases already made; building a month can take longer than a
+    request may. Run `reporting release` from cron to have it ready before anyone looks.
+    The look for a due month is made at most once a minute per process.
     """
     found = services()
     now = time.monotonic()
     if now - found._due_checked[0] >= DUE_CHECK_SECONDS:
         with found._due_lock:
             if now - found._due_checked[0] >= DUE_CHECK_SECONDS:
-                releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
                 found._due_checked[0] = now
+                if releases.released_through() is None:
+                    releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+                elif releases.due_months(found.clock(), found.release_policy):
+                    start_background_build(current_app._get_current_object())
     return found.release_index.current()
+
+
+def start_background_build(app: Flask) -> threading.Thread | None:
+    """Build due releases in a daemon thread, unless this process is already building."""
+    found = app.extensions["reporting"]
+    running = found._builder[0]
+    if running is not None and running.is_alive():
+        return None
+
+    def build() -> None:
+        with app.app_context(), database.connection_context():
+            try:
+                releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+            except Exception:
+                app.logger.exception("building a due release failed; `reporting release` retries")
+
+    thread = threading.Thread(target=build, name="release-builder", daemon=True)
+    found._builder[0] = thread
+    thread.start()
+    return thread
 
 
 def file_live_report(submission: reports.Submission) -> reports.FiledReport:

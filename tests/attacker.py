@@ -431,8 +431,14 @@ def leadership_token(app) -> str:
 
 
 def look_again(app) -> None:
-    """Let the next trends request look for due releases now (the app looks once a minute)."""
-    app.extensions["reporting"]._due_checked[0] = float("-inf")
+    """Build what is due now, as `reporting release` from cron would, and let the next
+    trends request look again (the app looks once a minute, and builds in the background)."""
+    from reporting import releases
+
+    found = app.extensions["reporting"]
+    with app.app_context(), database.connection_context():
+        releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+    found._due_checked[0] = float("-inf")
 
 
 @contextlib.contextmanager

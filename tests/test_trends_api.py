@@ -110,3 +110,25 @@ def test_release_command_builds_due_months(released, runner):
     assert "released 2026-09" in result.output
     again = runner.invoke(args=["release"])
     assert "nothing due; released through 2026-09" in again.output
+
+
+def test_later_months_are_built_in_the_background_without_holding_up_readers(
+    app, client, token, clock
+):
+    for month in ("2026-07", "2026-08"):
+        add_reports(month, "icu", "near-miss", "fall", 12)
+    clock.now = datetime(2026, 8, 5, 12, tzinfo=UTC)
+    first = get(client, token, granularity="month").get_json()
+    assert first["periods"] == ["2026-07"]  # nothing was released: built in the request
+
+    clock.now = datetime(2026, 9, 5, 12, tzinfo=UTC)
+    found = app.extensions["reporting"]
+    found._due_checked[0] = float("-inf")
+    meanwhile = get(client, token, granularity="month").get_json()
+    assert meanwhile["periods"] == ["2026-07"]  # answered from what was released
+    builder = found._builder[0]
+    assert builder is not None
+    builder.join(timeout=60)
+    assert not builder.is_alive()
+    after = get(client, token, granularity="month").get_json()
+    assert after["periods"] == ["2026-07", "2026-08"]
