@@ -97,7 +97,7 @@ def import_command(file: str) -> None:
 
 @click.command("demo")
 @click.option("--months", default=24, show_default=True, type=click.IntRange(1, 120))
-@click.option("--scale", default=3.0, show_default=True, type=click.FloatRange(0, 20))
+@click.option("--scale", default=2.0, show_default=True, type=click.FloatRange(0, 20))
 @click.option("--seed", default=2026, show_default=True, type=int)
 @with_appcontext
 def demo_command(months: int, scale: float, seed: int) -> None:

@@ -277,7 +277,7 @@ class Volume:
     """The demo's shape: how many closed months and a multiplier on every rate."""
 
     months: int = 24
-    scale: float = 3.0
+    scale: float = 2.0
     seed: int = 2026
 
 
