@@ -29,7 +29,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
-import psycopg2
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
@@ -446,23 +445,18 @@ def fresh_app(
     backend: str, root: Path, clock, taxonomy_text: str | None = None, **config
 ) -> Iterator:
     """A new instance folder and database (a fresh schema on PostgreSQL), then the app."""
-    from conftest import PG_URL_ENV, _pg_base_url
+    from conftest import pg_schema
 
     from reporting import create_app
 
     root.mkdir(parents=True, exist_ok=True)
     instance = root / "instance"
-    url = schema = conn = None
-    if backend == "postgres":
-        base = _pg_base_url()
-        schema = "t_" + secrets.token_hex(6)
-        conn = psycopg2.connect(base)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    assert backend == "sqlite" or os.environ.get(PG_URL_ENV)
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(pg_schema()) if backend == "postgres" else None
+        yield from _app_on(instance, root, url, clock, taxonomy_text, config, create_app)
+
+
+def _app_on(instance, root, url, clock, taxonomy_text, config, create_app) -> Iterator:
     previous = os.environ.get("REPORTING_INSTANCE_PATH")
     os.environ["REPORTING_INSTANCE_PATH"] = str(instance)
     try:
@@ -478,7 +472,3 @@ def fresh_app(
             os.environ.pop("REPORTING_INSTANCE_PATH", None)
         else:
             os.environ["REPORTING_INSTANCE_PATH"] = previous
-        if conn is not None:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP SCHEMA {schema} CASCADE")
-            conn.close()

@@ -6,9 +6,11 @@ Tests parametrized by ``backend`` run once on SQLite (always) and once on Postgr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,12 +54,9 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def database_url(backend, tmp_path):
-    """None for SQLite in the instance folder; a PostgreSQL URL on a schema of its own."""
-    if backend == "sqlite":
-        yield None
-        return
+@contextlib.contextmanager
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL on a new schema of its own, dropped afterwards."""
     base = _pg_base_url()
     schema = "t_" + secrets.token_hex(6)
     conn = psycopg2.connect(base)
@@ -65,10 +64,22 @@ def database_url(backend, tmp_path):
     with conn.cursor() as cur:
         cur.execute(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA {schema} CASCADE")
-    conn.close()
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    """None for SQLite in the instance folder; a PostgreSQL URL on a schema of its own."""
+    if backend == "sqlite":
+        yield None
+        return
+    with pg_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -186,3 +197,17 @@ def receipt_in(html: str) -> str:
     match = RECEIPT.search(html)
     assert match, "no receipt on the page"
     return match.group(1)
+
+
+@pytest.fixture
+def released(app, clock):
+    """Three months stored, their releases due: icu medication near-misses are 2 a month."""
+    from helpers import add_reports
+
+    for month in ("2026-07", "2026-08", "2026-09"):
+        add_reports(month, "icu", "near-miss", "fall", 12)
+        add_reports(month, "icu", "near-miss", "medication", 2)
+        add_reports(month, "theatres", "near-miss", "medication", 9)
+        add_reports(month, "hdu", "moral-distress", "unsafe-staffing", 7, role="medical")
+    clock.now = datetime(2026, 10, 5, 12, tzinfo=UTC)
+    return app

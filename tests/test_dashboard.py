@@ -59,18 +59,6 @@ def lead(app):
     return client
 
 
-@pytest.fixture
-def released(app, clock):
-    """Three released months: icu medication near-misses are 2 a month (hidden)."""
-    for month in ("2026-07", "2026-08", "2026-09"):
-        add_reports(month, "icu", "near-miss", "fall", 12)
-        add_reports(month, "icu", "near-miss", "medication", 2)
-        add_reports(month, "theatres", "near-miss", "medication", 9)
-        add_reports(month, "hdu", "moral-distress", "unsafe-staffing", 7, role="medical")
-    clock.now = datetime(2026, 10, 5, 12, tzinfo=UTC)
-    return app
-
-
 def page(client, **params) -> str:
     response = client.get("/dashboard", query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]

@@ -17,17 +17,6 @@ def token(app):
     return value
 
 
-@pytest.fixture
-def released(app, clock):
-    for month in ("2026-07", "2026-08", "2026-09"):
-        add_reports(month, "icu", "near-miss", "fall", 12)
-        add_reports(month, "icu", "near-miss", "medication", 2)
-        add_reports(month, "theatres", "near-miss", "medication", 9)
-        add_reports(month, "hdu", "moral-distress", "unsafe-staffing", 7, role="medical")
-    clock.now = datetime(2026, 10, 5, 12, tzinfo=UTC)
-    return app
-
-
 def get(client, token, **params):
     return client.get(
         "/api/v1/trends", query_string=params, headers={"Authorization": f"Bearer {token}"}
