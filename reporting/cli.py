@@ -25,6 +25,7 @@ def init_command(recovery_key_out: str) -> None:
             current_app.instance_path,
             current_app.extensions["reporting.database"],
             recovery_key_out,
+            list(current_app.config["REVIEW_GROUPS"]),
         )
     except instance.InitError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -86,6 +87,7 @@ def import_command(file: str) -> None:
                 clock=found.clock,
                 timezone=found.timezone,
                 max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+                routes=found.review_routes,
             )
         except imports.ImportRefused as exc:
             for line in exc.listing():
@@ -124,6 +126,7 @@ def demo_command(months: int, scale: float, seed: int) -> None:
                 scrubber=found.scrubber,
                 policy=found.release_policy,
                 clock=found.clock,
+                routes=found.review_routes,
             )
         except demo.InstanceNotEmpty as exc:
             raise click.ClickException(str(exc)) from exc

@@ -70,6 +70,26 @@ class Defaults:
     RELEASE_THRESHOLD = 5
     RELEASE_LAG_DAYS = 3
 
+    # Review groups and the kinds of report each reads (each kind goes to exactly one group),
+    # e.g. {"patient-safety": ["near-miss"], "ethics": ["moral-distress"]}. Each group has
+    # its own key pair (made by `reporting init`); members of one read none of another's.
+    REVIEW_GROUPS = {"default": ["near-miss", "moral-distress"]}
+
+    # Reviewers see new reports once a day, as a batch, at this local time (TIMEZONE).
+    BATCH_TIME = "07:00"
+    # Overdue flags: acknowledge within this many batches, feedback within these months.
+    ACKNOWLEDGE_WITHIN_BATCHES = 7
+    FEEDBACK_WITHIN_MONTHS = 3
+
+    # Retention: content (narratives, notes, messages) is destroyed this many days after a
+    # report is closed, and reports never closed lose it this many days after their month
+    # ends; legal holds stop both. Released numbers are never touched.
+    RETENTION_DAYS_AFTER_CLOSING = 365
+    RETENTION_DAYS_UNCLOSED = 3 * 365
+
+    # Roles that must use a second factor (TOTP) to log in, e.g. ("reviewer", "admin").
+    REQUIRE_TOTP_FOR: tuple[str, ...] = ()
+
     # Where "clear and leave" sends the reporter: a neutral page such as the intranet home.
     LEAVE_URL = "/"
 
@@ -96,6 +116,8 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
         raise ConfigError("RELEASE_LAG_DAYS must be 0 or more")
     if int(config["PROXY_FIX_HOPS"]) < 0:
         raise ConfigError("PROXY_FIX_HOPS must be 0 or more")
+    review_groups(config)
+    batch_time(config)
     if not serving or config.get("TESTING"):
         return
     for name in ("SECRET_KEY", "RECEIPT_PEPPER"):
@@ -105,3 +127,38 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
                 f"{name} is missing or weak: run `reporting init` to create the instance's "
                 "secrets (instance/secrets.json)"
             )
+
+
+def review_groups(config: dict[str, Any]) -> dict[str, str]:
+    """The checked REVIEW_GROUPS setting, as kind -> group."""
+    from .taxonomy import KINDS, SLUG
+
+    groups = config.get("REVIEW_GROUPS")
+    if not isinstance(groups, dict) or not groups:
+        raise ConfigError("REVIEW_GROUPS must map group names to lists of kinds")
+    routes: dict[str, str] = {}
+    for name, kinds in groups.items():
+        if not isinstance(name, str) or not SLUG.match(name) or len(name) > 40:
+            raise ConfigError(f"REVIEW_GROUPS: {name!r} is not a group name (a slug)")
+        if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)) or not kinds:
+            raise ConfigError(f"REVIEW_GROUPS[{name!r}] must be a list of kinds")
+        for kind in kinds:
+            if kind not in KINDS:
+                raise ConfigError(
+                    f"REVIEW_GROUPS[{name!r}]: unknown kind {kind!r}; kinds are " + ", ".join(KINDS)
+                )
+            if kind in routes:
+                raise ConfigError(f"REVIEW_GROUPS: kind {kind!r} goes to two groups")
+            routes[kind] = name
+    missing = [kind for kind in KINDS if kind not in routes]
+    if missing:
+        raise ConfigError(f"REVIEW_GROUPS: no group reads {', '.join(missing)}")
+    return routes
+
+
+def batch_time(config: dict[str, Any]) -> tuple[int, int]:
+    text = str(config.get("BATCH_TIME", ""))
+    hours, _, minutes = text.partition(":")
+    if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+        return int(hours), int(minutes)
+    raise ConfigError(f"BATCH_TIME {text!r} must be a time of day as HH:MM")

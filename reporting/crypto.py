@@ -108,14 +108,36 @@ def open_sealed(envelope: bytes, recipient_private: bytes, associated_data: byte
         raise CryptoError("the sealed item was altered or belongs elsewhere") from exc
 
 
+def seal_returning_key(
+    plaintext: bytes, recipient_public: bytes, associated_data: bytes
+) -> tuple[bytes, bytes]:
+    """Like `seal`, also returning the data key, to wrap it for a second reader."""
+    data_key = AESGCM.generate_key(bit_length=256)
+    data_nonce = os.urandom(_NONCE)
+    ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
+    envelope = wrap_data_key(data_key, recipient_public, associated_data) + data_nonce + ciphertext
+    return envelope, data_key
+
+
+def open_with_data_key(envelope: bytes, data_key: bytes, associated_data: bytes) -> bytes:
+    """Open a sealed item with its data key (unwrapped some other way than the group key)."""
+    if len(envelope) < _HEADER or envelope[0] != VERSION:
+        raise CryptoError("not a sealed item of a known version")
+    data_nonce = envelope[_HEADER - _NONCE : _HEADER]
+    try:
+        return AESGCM(data_key).decrypt(data_nonce, envelope[_HEADER:], associated_data)
+    except InvalidTag as exc:
+        raise CryptoError("the sealed item was altered or belongs elsewhere") from exc
+
+
 def rewrap(envelope: bytes, old_private: bytes, new_public: bytes, associated_data: bytes) -> bytes:
     """The same item with its data key wrapped to a new key pair (key rotation)."""
     data_key = unwrap_data_key(envelope, old_private, associated_data)
     return wrap_data_key(data_key, new_public, associated_data) + envelope[_HEADER - _NONCE :]
 
 
-# Secret keys that wrap private keys: the offline recovery key (and, later, keys derived
-# from reviewers' passwords).
+# Secret keys that wrap private keys: the offline recovery key, keys derived from
+# reviewers' passwords, and a logged-in reviewer's per-session secret.
 
 
 def new_secret_key() -> bytes:
@@ -140,6 +162,49 @@ def unwrap_private_key(wrapped: bytes, wrapping_secret: bytes, context: bytes) -
         return AESGCM(key).decrypt(wrapped[1 : 1 + _NONCE], wrapped[1 + _NONCE :], context)
     except InvalidTag as exc:
         raise CryptoError("the key does not open with this secret") from exc
+
+
+# A password-derived key: argon2id with OWASP's baseline profile (19 MiB, 2 passes), on
+# top of the login's own password hash, so a database copy costs this much per guess.
+PASSWORD_KEY_SALT_BYTES = 16
+PASSWORD_KEY_TIME_COST = 2
+PASSWORD_KEY_MEMORY_KIB = 19 * 1024
+
+
+def derive_password_key(password: str, salt: bytes) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(
+        password.encode("utf-8"),
+        salt,
+        time_cost=PASSWORD_KEY_TIME_COST,
+        memory_cost=PASSWORD_KEY_MEMORY_KIB,
+        parallelism=1,
+        hash_len=_KEY,
+        type=Type.ID,
+    )
+
+
+def encrypt_with_secret(plaintext: bytes, secret: bytes, context: bytes) -> bytes:
+    """AES-GCM under a 32-byte secret held elsewhere (a session cookie, a receipt's key)."""
+    nonce = os.urandom(_NONCE)
+    return bytes([VERSION]) + nonce + AESGCM(secret).encrypt(nonce, plaintext, context)
+
+
+def decrypt_with_secret(blob: bytes, secret: bytes, context: bytes) -> bytes:
+    if len(blob) < 1 + _NONCE + 16 or blob[0] != VERSION or len(secret) != _KEY:
+        raise CryptoError("not an encrypted item of a known version")
+    try:
+        return AESGCM(secret).decrypt(blob[1 : 1 + _NONCE], blob[1 + _NONCE :], context)
+    except InvalidTag as exc:
+        raise CryptoError("the item does not open with this secret") from exc
+
+
+def secret_from_text(text: str, salt: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key from a high-entropy code (a receipt); not for passwords."""
+    return HKDF(algorithm=hashes.SHA256(), length=_KEY, salt=salt, info=purpose).derive(
+        text.encode("utf-8")
+    )
 
 
 # The recovery key as text an administrator can print and keep offline.

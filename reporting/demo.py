@@ -450,6 +450,7 @@ def run(
     policy: releases.ReleasePolicy,
     clock: Clock,
     hasher=accounts.DEFAULT_HASHER,
+    routes: dict[str, str] | None = None,
 ) -> DemoResult:
     """Fill an empty instance: taxonomy (if still the example), reports, releases, an account.
 
@@ -469,7 +470,7 @@ def run(
     taxonomy = load_taxonomy(taxonomy_path)
     periods = months_ending(releases.last_closed_month(clock(), policy), volume.months)
     items = list(generate(taxonomy, periods, volume, scrubber))
-    reports.store_prepared(items, pepper=pepper)
+    reports.store_prepared(items, pepper=pepper, routes=routes)
     built = releases.build_due(taxonomy, policy, clock)
     password = secrets.token_urlsafe(15)
     accounts.create_user(DEMO_USERNAME, password, ["leadership"], hasher=hasher)

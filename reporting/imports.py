@@ -174,6 +174,7 @@ def import_reports(
     clock: Clock,
     timezone: str,
     max_narrative: int,
+    routes: dict[str, str] | None = None,
 ) -> ImportResult:
     """Validate every line, then file them all in one transaction; returns counts per period.
 
@@ -191,7 +192,9 @@ def import_reports(
             released_through=latest.month if latest else None,
         )
         for _number, period, submission in items:
-            reports.file_report(submission, period=period, pepper=pepper, scrubber=scrubber)
+            reports.file_report(
+                submission, period=period, pepper=pepper, scrubber=scrubber, routes=routes
+            )
     return ImportResult(per_period=dict(sorted(Counter(p for _, p, _ in items).items())))
 
 

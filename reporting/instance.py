@@ -15,7 +15,7 @@ from typing import Any
 
 from peewee import Database
 
-from . import crypto, schema
+from . import crypto, keys, schema
 from .db import bind
 from .models import ReviewGroup
 
@@ -55,7 +55,17 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def initialise(instance_path: str, db: Database, recovery_key_out: str) -> InitResult:
+def initialise(
+    instance_path: str,
+    db: Database,
+    recovery_key_out: str,
+    group_names: tuple[str, ...] | list[str] = ("default",),
+) -> InitResult:
+    """Create what is missing; ``group_names`` are the configured review groups.
+
+    The recovery key is written once, with the first groups; groups added to the config
+    later are sealed to its public half, so no secret is needed to add one.
+    """
     instance = Path(instance_path)
     recovery = Path(recovery_key_out)
     if _inside(recovery, instance):
@@ -91,34 +101,39 @@ def initialise(instance_path: str, db: Database, recovery_key_out: str) -> InitR
 
     written = None
     with db.connection_context():
-        if ReviewGroup.get_or_none(ReviewGroup.name == "default") is None:
+        existing = list(ReviewGroup.select())
+        missing = [name for name in group_names if name not in {g.name for g in existing}]
+        if missing and not existing:
             if recovery.exists():
                 raise InitError(
                     f"{recovery} already exists; move it away or pass another "
                     "--recovery-key-out so no recovery key is overwritten"
                 )
             recovery.parent.mkdir(parents=True, exist_ok=True)
-            pair = crypto.generate_keypair()
             secret = crypto.new_secret_key()
             _write_private(recovery, crypto.format_recovery_key(secret))
             try:
-                ReviewGroup.create(
-                    name="default",
-                    public_key=pair.public,
-                    recovery_wrapped_private_key=crypto.wrap_private_key(
-                        pair.private, secret, recovery_context("default")
-                    ),
-                )
+                with db.atomic():
+                    for name in missing:
+                        keys.create_group(name, keys.recovery_public_key(secret))
             except Exception:
                 recovery.unlink(missing_ok=True)
                 raise
             written = str(recovery)
-            created.append("review key pair 'default'")
+        elif missing:
+            recovery_public = next(
+                (g.recovery_public_key for g in existing if g.recovery_public_key), None
+            )
+            if recovery_public is None:
+                raise InitError(
+                    "this instance's review keys predate added groups: run `reporting "
+                    "rotate-key --recovery-key-file F` once, then `reporting init` again"
+                )
+            with db.atomic():
+                for name in missing:
+                    keys.create_group(name, recovery_public)
+        created.extend(f"review key pair {name!r}" for name in missing)
     return InitResult(tuple(created), before, after, written)
-
-
-def recovery_context(group: str) -> bytes:
-    return b"review-group:" + group.encode("utf-8") + b":recovery"
 
 
 EXAMPLE_TAXONOMY = """\

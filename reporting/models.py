@@ -13,6 +13,7 @@ from peewee import (
     BooleanField,
     CharField,
     CompositeKey,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -48,11 +49,26 @@ class SchemaVersion(BaseModel):
 
 
 class ReviewGroup(BaseModel):
-    """A review group's key pair; the private key is stored only wrapped."""
+    """A review group's key pair; the private key is stored only wrapped.
+
+    The recovery copy of the private key is, by ``recovery_scheme``: 1, wrapped under a key
+    derived from the recovery secret (instances made before groups could be added); 2,
+    sealed to the recovery key's public half, so adding a group or rotating a key needs no
+    recovery secret, only opening does. ``key_gen`` counts rotations; while one runs,
+    ``next_public_key`` holds the new pair's public key (its private key sealed to the
+    recovery key and to every member in ``Membership`` rows of generation ``key_gen + 1``),
+    and ``switched`` says when filing began sealing to it.
+    """
 
     name = CharField(primary_key=True, max_length=40)
     public_key = BytesField()
     recovery_wrapped_private_key = BytesField()
+    recovery_scheme = SmallIntegerField(default=2)
+    recovery_public_key = BytesField(null=True)
+    key_gen = IntegerField(default=1)
+    next_public_key = BytesField(null=True)
+    next_recovery_wrapped = BytesField(null=True)
+    switched = DateTimeField(null=True)
 
     @classmethod
     def default(cls) -> ReviewGroup:
@@ -77,6 +93,19 @@ class Report(BaseModel):
     review_group = ForeignKeyField(ReviewGroup, backref="reports", on_delete="RESTRICT")
     receipt_digest = CharField(max_length=64, unique=True)
     narrative = BytesField(null=True)
+    # Which generation of the group's key the narrative is sealed to (key rotation).
+    sealed_gen = SmallIntegerField(default=1)
+    # Reviewers see a report only from the daily batch after it was filed: no arrival order.
+    in_inbox = BooleanField(default=False)
+    # Batches since it reached the inbox while still unacknowledged, counted up to the
+    # overdue limit and no further, so no row keeps a finer clock than that.
+    waiting_batches = SmallIntegerField(default=0)
+    referral = CharField(max_length=30, null=True)
+    assignee = CharField(max_length=32, null=True)  # a User id
+    feedback_given = BooleanField(default=False)
+    reporter_replied = BooleanField(default=False)
+    closed_on = DateField(null=True)
+    purged = BooleanField(default=False)
 
     class Meta:
         without_rowid = True
@@ -113,6 +142,15 @@ class User(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     active = BooleanField(default=True)
+    # A reviewer's own key pair: review groups' private keys are sealed to its public key,
+    # and its private key is stored only wrapped under a key derived from the password.
+    public_key = BytesField(null=True)
+    wrapped_private_key = BytesField(null=True)
+    key_salt = BytesField(null=True)
+    # TOTP second factor (RFC 6238): the shared secret, and the last time step accepted so
+    # a code is never accepted twice.
+    totp_secret = CharField(max_length=64, null=True)
+    totp_last_step = IntegerField(null=True)
 
     @property
     def role_set(self) -> set[str]:
@@ -170,6 +208,129 @@ class ReleasedCell(BaseModel):
         primary_key = CompositeKey("period", "org", "kind", "category", "role", "severity")
 
 
+class Membership(BaseModel):
+    """A reviewer's copy of one generation of a group's private key, sealed to their key."""
+
+    user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    group = ForeignKeyField(ReviewGroup, backref="memberships", on_delete="CASCADE")
+    key_gen = IntegerField()
+    sealed_private_key = BytesField()
+
+    class Meta:
+        primary_key = CompositeKey("user", "group", "key_gen")
+
+
+class StaffKeySession(BaseModel):
+    """A logged-in reviewer's private key, encrypted under a secret only their cookie holds.
+
+    Every worker and app instance can use it while the session lives; the database alone
+    cannot. Logout deletes the row; idle expiry makes the row unusable and housekeeping
+    deletes it.
+    """
+
+    id = CharField(primary_key=True, max_length=32)
+    user = ForeignKeyField(User, backref="key_sessions", on_delete="CASCADE")
+    encrypted_private_key = BytesField()
+    last_used = DateTimeField()
+
+
+class Message(BaseModel):
+    """One message of a report's anonymous conversation, either way.
+
+    The body is sealed to the group's key (``body``) and its data key also wrapped under a
+    key derived from the receipt (``receipt_wrapped_key``), so the reporter reads the thread
+    with the receipt and nobody else without a reviewer's key. A reporter's message reaches
+    reviewers with the next daily batch (``in_inbox``).
+    """
+
+    id = CharField(primary_key=True, max_length=32)
+    report = ForeignKeyField(Report, backref="messages", on_delete="CASCADE")
+    seq = IntegerField()  # order within the report's conversation
+    author = CharField(max_length=10)  # reporter or reviewer
+    period = CharField(max_length=7)
+    body = BytesField(null=True)
+    receipt_wrapped_key = BytesField(null=True)
+    sealed_gen = SmallIntegerField(default=1)
+    in_inbox = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("report", "seq"), True),)
+
+
+class Note(BaseModel):
+    """A reviewer's internal note on a report, sealed like a narrative; never shown to staff."""
+
+    id = CharField(primary_key=True, max_length=32)
+    report = ForeignKeyField(Report, backref="notes", on_delete="CASCADE")
+    seq = IntegerField()
+    author = CharField(max_length=80)  # the username when written
+    period = CharField(max_length=7)
+    body = BytesField(null=True)
+    sealed_gen = SmallIntegerField(default=1)
+
+    class Meta:
+        indexes = ((("report", "seq"), True),)
+
+
+class ReportRead(BaseModel):
+    """That a reviewer has opened a report (for the unread flag); no time is kept."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    report = ForeignKeyField(Report, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("user", "report")
+
+
+class StepAside(BaseModel):
+    """A reviewer has stepped aside from a report (a conflict of interest): not in their inbox."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    report = ForeignKeyField(Report, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("user", "report")
+
+
+class LegalHold(BaseModel):
+    """A hold that stops retention destroying content: one report, or all (report is null)."""
+
+    id = CharField(primary_key=True, max_length=16)
+    report = CharField(max_length=32, null=True, index=True)
+    reason = TextField()
+    created = DateTimeField()
+
+
+class ActionSummary(BaseModel):
+    """ "You said, we did": what changed for a category in a quarter, published to all staff."""
+
+    id = CharField(primary_key=True, max_length=16)
+    kind = CharField(max_length=20)
+    category = CharField(max_length=40)
+    quarter = CharField(max_length=7)  # 2026-Q1
+    text = TextField()
+    published = CharField(max_length=7)  # the month it was published
+
+
+class AuditEntry(BaseModel):
+    """One privileged action, chained to the one before by a keyed hash (audit.py)."""
+
+    seq = IntegerField(primary_key=True)
+    at = DateTimeField()
+    actor = CharField(max_length=80)
+    action = CharField(max_length=40)
+    object = CharField(max_length=120)
+    detail = TextField()
+    digest = CharField(max_length=64)
+
+
+class Housekeeping(BaseModel):
+    """When scheduled work (the daily batch, the purge) last ran: dates, not report times."""
+
+    name = CharField(primary_key=True, max_length=40)
+    last_run = DateField()
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     ReviewGroup,
@@ -178,4 +339,14 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ApiToken,
     Release,
     ReleasedCell,
+    Membership,
+    StaffKeySession,
+    Message,
+    Note,
+    ReportRead,
+    StepAside,
+    LegalHold,
+    ActionSummary,
+    AuditEntry,
+    Housekeeping,
 )

@@ -151,48 +151,18 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
     )
     builder = cube.CubeBuilder(mapping)
 
-    months = [r.month for r in earlier] + [month]
     month_values = {
         r.month: _stored_cells(r) or builder.month_values(r.month, _leaves(r.month))
         for r in earlier
     }
     month_values[month] = builder.month_values(month, _leaves(month))
-    values: dict[cube.CellKey, int] = {}
-    keys: list[cube.CellKey] = []
-    relations: list[disclosure.Relation] = []
-    for m in months:
-        keys += builder.period_keys(m)
-        values.update(month_values[m])
-        relations += builder.period_relations(m)
-    quarters = sorted({cube.quarter_of(m) for m in months})
-    complete_quarters = [q for q in quarters if cube.months_of_quarter(q)[-1] in months]
-    for q in complete_quarters:
-        parts = [m for m in cube.months_of_quarter(q) if m in months]
-        _add_sum_period(builder, q, parts, month_values, values, keys, relations)
-    if month.endswith("-12"):
-        parts = [q for q in complete_quarters]
-        quarter_values = {q: {k: v for k, v in values.items() if k[0] == q} for q in parts}
-        _add_sum_period(builder, year, parts, quarter_values, values, keys, relations)
-
-    new_periods = {month}
-    if month[5:] in ("03", "06", "09", "12"):
-        new_periods.add(cube.quarter_of(month))
-    if month.endswith("-12"):
-        new_periods.add(year)
-
-    cells = cube.cells_for(keys, values)
     stored = {
         (c.period, c.org, c.kind, c.category, c.role, c.severity): c.value
         for c in ReleasedCell.select().where(ReleasedCell.release.in_([r.month for r in earlier]))
     }
-    for key, cell in cells.items():
-        if key[0] in new_periods:
-            continue
-        cell.fixed = True
-        cell.fixed_hidden = (not cell.publishable) or stored.get(key) is None
+    cells, relations, new_keys = assemble(builder, month, month_values, stored)
     outcome = disclosure.suppress(cells, relations, threshold)
 
-    new_keys = [k for k in keys if k[0] in new_periods and cube.CubeBuilder.publishable(k)]
     hidden_new = [k for k in new_keys if k in outcome.hidden]
     at_least_k = sum(1 for k in hidden_new if cells[k].value >= threshold)
     with database.atomic():
@@ -225,6 +195,54 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
         for start in range(0, len(rows), 500):
             ReleasedCell.insert_many(rows[start : start + 500]).execute()
     return release
+
+
+def assemble(
+    builder: cube.CubeBuilder,
+    month: str,
+    month_values: dict[str, dict[cube.CellKey, int]],
+    stored: dict[cube.CellKey, int | None],
+) -> tuple[dict[cube.CellKey, disclosure.Cell], list[disclosure.Relation], list[cube.CellKey]]:
+    """The linked system of one release, without the database.
+
+    ``month_values`` holds the exact cells of every month of the year up to ``month``;
+    ``stored`` the cells earlier releases of the year published (a value) or hid (None).
+    Returns the cells (earlier periods fixed as they were released), the relations, and
+    the publishable keys this release decides.
+    """
+    year = month[:4]
+    months = sorted(month_values)
+    values: dict[cube.CellKey, int] = {}
+    keys: list[cube.CellKey] = []
+    relations: list[disclosure.Relation] = []
+    for m in months:
+        keys += builder.period_keys(m)
+        values.update(month_values[m])
+        relations += builder.period_relations(m)
+    quarters = sorted({cube.quarter_of(m) for m in months})
+    complete_quarters = [q for q in quarters if cube.months_of_quarter(q)[-1] in months]
+    for q in complete_quarters:
+        parts = [m for m in cube.months_of_quarter(q) if m in months]
+        _add_sum_period(builder, q, parts, month_values, values, keys, relations)
+    if month.endswith("-12"):
+        parts = [q for q in complete_quarters]
+        quarter_values = {q: {k: v for k, v in values.items() if k[0] == q} for q in parts}
+        _add_sum_period(builder, year, parts, quarter_values, values, keys, relations)
+
+    new_periods = {month}
+    if month[5:] in ("03", "06", "09", "12"):
+        new_periods.add(cube.quarter_of(month))
+    if month.endswith("-12"):
+        new_periods.add(year)
+
+    cells = cube.cells_for(keys, values)
+    for key, cell in cells.items():
+        if key[0] in new_periods:
+            continue
+        cell.fixed = True
+        cell.fixed_hidden = (not cell.publishable) or stored.get(key) is None
+    new_keys = [k for k in keys if k[0] in new_periods and cube.CubeBuilder.publishable(k)]
+    return cells, relations, new_keys
 
 
 def _stored_cells(release: Release) -> dict[cube.CellKey, int] | None:

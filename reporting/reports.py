@@ -247,10 +247,23 @@ def narrative_context(report_id: str) -> bytes:
     return b"report:" + report_id.encode("ascii") + b":narrative"
 
 
-def review_group_key(name: str = "default") -> tuple[str, bytes]:
-    """A review group's name and public key, which is all filing needs to seal."""
-    group = ReviewGroup.get_by_id(name)
-    return group.name, group.public_key
+@dataclass(frozen=True)
+class SealingKey:
+    """What filing needs to seal for a group: its name, key generation and public key."""
+
+    group: str
+    gen: int
+    public: bytes
+
+
+def sealing_key(group: str = "default") -> SealingKey:
+    row = ReviewGroup.get_by_id(group)
+    return SealingKey(row.name, row.key_gen, row.public_key)
+
+
+def group_for(kind: str, routes: Mapping[str, str] | None) -> str:
+    """The review group that reads a kind of report (config REVIEW_GROUPS)."""
+    return (routes or {}).get(kind, "default")
 
 
 def file_report(
@@ -259,7 +272,8 @@ def file_report(
     period: str,
     pepper: bytes,
     scrubber: Scrubber,
-    group_key: tuple[str, bytes] | None = None,
+    key: SealingKey | None = None,
+    routes: Mapping[str, str] | None = None,
 ) -> FiledReport:
     """Scrub, seal and store one report; returns the receipt, shown once and never stored.
 
@@ -269,13 +283,13 @@ def file_report(
     narrative = ""
     if submission.narrative:
         narrative = scrubber.scrub(submission.narrative, keep=submission.keep).text
-    group_name, public_key = group_key or review_group_key()
+    key = key or sealing_key(group_for(submission.kind, routes))
     for _attempt in range(3):
         report_id = secrets.token_hex(16)
         receipt = receipts.new_receipt()
         digest = receipts.receipt_digest(receipts.normalise(receipt), pepper)
         sealed = (
-            crypto.seal(narrative.encode("utf-8"), public_key, narrative_context(report_id))
+            crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
             if narrative
             else None
         )
@@ -293,9 +307,10 @@ def file_report(
                     stopped_by=submission.stopped_by,
                     potential_harm=submission.potential_harm,
                     severity=submission.severity,
-                    review_group=group_name,
+                    review_group=key.group,
                     receipt_digest=digest,
                     narrative=sealed,
+                    sealed_gen=key.gen,
                 )
         except IntegrityError:  # a 128-bit id or 80-bit receipt collided: draw again
             continue
@@ -303,16 +318,24 @@ def file_report(
     raise RuntimeError("could not draw a unique report id and receipt")
 
 
-def store_prepared(items: Iterable[tuple[str, Submission]], *, pepper: bytes) -> int:
+def store_prepared(
+    items: Iterable[tuple[str, Submission]],
+    *,
+    pepper: bytes,
+    routes: Mapping[str, str] | None = None,
+    in_inbox: bool = True,
+) -> int:
     """Seal and insert many validated, already scrubbed reports at once; returns how many.
 
     For synthetic and bulk data only (the demo): narratives are stored as given, so the
     caller must have scrubbed them, and no receipt is returned (nobody holds one). Each row
     still gets a random id, a receipt digest and a narrative sealed like `file_report`'s.
     """
-    group = ReviewGroup.default()
+    keys: dict[str, SealingKey] = {}
     rows = []
     for period, submission in items:
+        group = group_for(submission.kind, routes)
+        key = keys.get(group) or keys.setdefault(group, sealing_key(group))
         report_id = secrets.token_hex(16)
         digest = receipts.receipt_digest(receipts.normalise(receipts.new_receipt()), pepper)
         narrative = submission.narrative
@@ -329,15 +352,15 @@ def store_prepared(items: Iterable[tuple[str, Submission]], *, pepper: bytes) ->
                 "stopped_by": submission.stopped_by,
                 "potential_harm": submission.potential_harm,
                 "severity": submission.severity,
-                "review_group": group.name,
+                "review_group": key.group,
                 "receipt_digest": digest,
                 "narrative": (
-                    crypto.seal(
-                        narrative.encode("utf-8"), group.public_key, narrative_context(report_id)
-                    )
+                    crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
                     if narrative
                     else None
                 ),
+                "sealed_gen": key.gen,
+                "in_inbox": in_inbox,
             }
         )
     with database.atomic():

@@ -14,12 +14,23 @@ from playhouse.migrate import SchemaMigrator, migrate
 from .db import is_sqlite
 from .models import (
     ALL_MODELS,
+    ActionSummary,
     ApiToken,
+    AuditEntry,
+    BaseModel,
+    Housekeeping,
+    LegalHold,
+    Membership,
+    Message,
+    Note,
     Release,
     ReleasedCell,
     Report,
+    ReportRead,
     ReviewGroup,
     SchemaVersion,
+    StaffKeySession,
+    StepAside,
     User,
 )
 
@@ -55,10 +66,64 @@ def _v3_release_speed(db: Database) -> None:
         migrate(*operations)
 
 
+def _add_missing_columns(db: Database, model: type[BaseModel]) -> None:
+    """Add the model's columns the table lacks, each with its default for existing rows.
+
+    peewee's migrator would rebuild a SQLite table to make a column NOT NULL; an ADD COLUMN
+    with a DEFAULT does it in place on both backends (and keeps WITHOUT ROWID).
+    """
+    table = model._meta.table_name
+    have = {c.name for c in db.get_columns(table)}
+    for field in model._meta.sorted_fields:
+        if field.column_name in have:
+            continue
+        ddl = db.get_sql_context().sql(field.ddl(db.get_sql_context())).query()[0]
+        if field.default is not None and not callable(field.default):
+            value = field.db_value(field.default)
+            if isinstance(value, bool):
+                literal = ("1" if value else "0") if is_sqlite(db) else str(value).lower()
+            elif isinstance(value, int):
+                literal = str(value)
+            else:
+                literal = "'" + str(value).replace("'", "''") + "'"
+            ddl += f" DEFAULT {literal}"
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
+
+
+def _v4_reviewers_workspace(db: Database) -> None:
+    """Review keys per member, the batched inbox, conversations, notes, holds and the audit log.
+
+    Reports already stored when this runs are put in the inbox at once; groups made before
+    keep their recovery copy in scheme 1 (see ReviewGroup).
+    """
+    existing = {c.name for c in db.get_columns(ReviewGroup._meta.table_name)}
+    for model in (ReviewGroup, Report, User):
+        _add_missing_columns(db, model)
+    if "recovery_scheme" not in existing:
+        ReviewGroup.update(recovery_scheme=1).execute()
+        Report.update(in_inbox=True).execute()
+    db.create_tables(
+        [
+            Membership,
+            StaffKeySession,
+            Message,
+            Note,
+            ReportRead,
+            StepAside,
+            LegalHold,
+            ActionSummary,
+            AuditEntry,
+            Housekeeping,
+        ],
+        safe=True,
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
     (3, _v3_release_speed),
+    (4, _v4_reviewers_workspace),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -97,7 +162,7 @@ def upgrade(db: Database) -> tuple[int, int]:
     return before, LATEST
 
 
-def require_current(db: Database) -> None:
+def require_current(db: Database, groups: tuple[str, ...] | list[str] = ("default",)) -> None:
     _prepare_models(db)
     with db.connection_context():
         version = current_version(db)
@@ -106,5 +171,9 @@ def require_current(db: Database) -> None:
                 f"database schema is at version {version}, this code needs {LATEST}: "
                 "run `reporting init` to create or upgrade it"
             )
-        if ReviewGroup.get_or_none(ReviewGroup.name == "default") is None:
-            raise SchemaOutOfDate("no review key pair: run `reporting init`")
+        have = {g.name for g in ReviewGroup.select(ReviewGroup.name)}
+        missing = [name for name in groups if name not in have]
+        if missing:
+            raise SchemaOutOfDate(
+                f"no review key pair for {', '.join(missing)}: run `reporting init`"
+            )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import releases, reports, schema
+from . import config, releases, reports, schema
 from .db import database
 from .deid import Scrubber
 from .instance import TAXONOMY_FILE
@@ -33,21 +33,24 @@ class Services:
     release_index: ReleaseIndex = field(default_factory=ReleaseIndex)
     _due_checked: list[float] = field(default_factory=lambda: [0.0])
     _due_lock: threading.Lock = field(default_factory=threading.Lock)
-    _review_key: list = field(default_factory=lambda: [0.0, None])
+    review_routes: dict[str, str] = field(default_factory=dict)
+    _sealing_keys: dict = field(default_factory=dict)
     _builder: list = field(default_factory=lambda: [None])
 
-    def review_key(self) -> tuple[str, bytes]:
-        """The default review group's public key, read at most once a minute per process.
+    def sealing_key(self, kind: str) -> reports.SealingKey:
+        """The public key a kind of report is sealed to, read at most every few seconds.
 
         Filing needs only the public key; reading it on every filing cost more than sealing.
-        A rotated key reaches every process within a minute, and a narrative sealed to the
-        previous key in that minute is re-wrapped by the rotation, which runs until none is
-        left.
+        A rotated key reaches every process within REVIEW_KEY_SECONDS, and the rotation
+        waits that long before its last sweep re-wraps anything sealed to the old key.
         """
+        group = reports.group_for(kind, self.review_routes)
         now = time.monotonic()
-        if self._review_key[1] is None or now - self._review_key[0] > REVIEW_KEY_SECONDS:
-            self._review_key[:] = [now, reports.review_group_key()]
-        return self._review_key[1]
+        cached = self._sealing_keys.get(group)
+        if cached is None or now - cached[0] > REVIEW_KEY_SECONDS:
+            cached = (now, reports.sealing_key(group))
+            self._sealing_keys[group] = cached
+        return cached[1]
 
     def require_taxonomy(self) -> Taxonomy:
         if self.taxonomy is None:
@@ -67,6 +70,7 @@ def init_app(app: Flask, *, serving: bool) -> None:
         clock=app.config.get("CLOCK") or system_clock,
         timezone=app.config["TIMEZONE"],
         pepper=bytes.fromhex(pepper) if pepper else None,
+        review_routes=config.review_groups(app.config),
         release_policy=releases.ReleasePolicy(
             threshold=int(app.config["RELEASE_THRESHOLD"]),
             lag_days=int(app.config["RELEASE_LAG_DAYS"]),
@@ -74,7 +78,7 @@ def init_app(app: Flask, *, serving: bool) -> None:
         ),
     )
     if serving:
-        schema.require_current(database.obj)
+        schema.require_current(database.obj, list(app.config["REVIEW_GROUPS"]))
 
 
 def _configured_names(app: Flask) -> list[str]:
@@ -94,8 +98,9 @@ def current_period() -> str:
     return current_month(found.clock, found.timezone)
 
 
-# How long one process keeps the review group's public key before reading it again.
-REVIEW_KEY_SECONDS = 60
+# How long one process keeps a review group's public key before reading it again; key
+# rotation (rotation.py) waits this long after switching before its last sweep.
+REVIEW_KEY_SECONDS = 5
 
 # How often one process looks for a due release (a month that closed since the last look).
 DUE_CHECK_SECONDS = 60
@@ -152,5 +157,5 @@ def file_live_report(submission: reports.Submission) -> reports.FiledReport:
         period=current_period(),
         pepper=found.pepper,
         scrubber=found.scrubber,
-        group_key=found.review_key(),
+        key=found.sealing_key(submission.kind),
     )
