@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import totp
 from .db import database
 from .models import ApiToken, User
 from .periods import system_clock
@@ -73,6 +74,10 @@ class InvalidTokenName(AccountError):
 
 class LoginFailed(AccountError):
     """The username or the password is wrong (deliberately not saying which)."""
+
+
+class SecondFactorMissing(AccountError):
+    """The account's role needs TOTP and none is enrolled: an administrator must enrol one."""
 
 
 class AccountLocked(AccountError):
@@ -213,11 +218,17 @@ def authenticate(
     now: datetime,
     *,
     hasher: PasswordHasher = DEFAULT_HASHER,
+    code: str | None = None,
+    totp_roles: frozenset[str] | set[str] | tuple[str, ...] = (),
 ) -> User:
-    """The account if the password is right; otherwise LoginFailed or AccountLocked.
+    """The account if the password (and second factor) is right; else LoginFailed or locked.
 
     Every attempt costs one argon2 verification, whether the name exists, is locked or
-    not, so neither the answer's time nor its wording tells which usernames exist.
+    not, so neither the answer's time nor its wording tells which usernames exist. An
+    account with a TOTP secret needs its current code; an account holding one of
+    ``totp_roles`` without a secret cannot log in (SecondFactorMissing, after the password
+    was found right, so it says nothing to someone without the password). A wrong code
+    counts as a failed login.
     """
     moment = _utc(now)
     password = password if isinstance(password, str) else ""
@@ -235,6 +246,14 @@ def authenticate(
     if not _verify(hasher, user.password_hash, password):
         _record_failure(user, moment)
         raise LoginFailed("wrong username or password")
+    if user.totp_secret:
+        if not totp.verify(user, code, now):
+            _record_failure(user, moment)
+            raise LoginFailed("wrong username, password or code")
+    elif set(totp_roles) & user.role_set:
+        raise SecondFactorMissing(
+            "this account must use a second factor: ask an administrator to enrol one"
+        )
     changes: dict = {User.failed_logins: 0, User.locked_until: None}
     if hasher.check_needs_rehash(user.password_hash):
         changes[User.password_hash] = hasher.hash(password)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from . import accounts
+from . import accounts, grants, keys, totp
 from .db import database
 from .services import services
 
@@ -37,6 +38,44 @@ def user_group() -> None:
     """Staff accounts: leadership, reviewers and administrators."""
 
 
+def _grant_options(command):
+    """--grantor/--grantor-password-file or --recovery-key-file, and --group."""
+    for option in reversed(
+        (
+            click.option("--grantor", help="A reviewer whose password opens the group keys."),
+            click.option("--grantor-password-file", type=PASSWORD_FILE, help="Their password."),
+            click.option("--recovery-key-file", type=PASSWORD_FILE, help="The recovery key."),
+            click.option(
+                "--group",
+                "groups",
+                multiple=True,
+                help="A review group to grant (repeat); default: all the opener holds.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _opener(grantor: str | None, grantor_password_file: Path | None, recovery: Path | None):
+    """The grantor's or the recovery key's way to open group keys; None if neither given."""
+    if bool(grantor) != bool(grantor_password_file):
+        raise click.ClickException("--grantor and --grantor-password-file go together")
+    if grantor and recovery:
+        raise click.ClickException("give either --grantor or --recovery-key-file, not both")
+    try:
+        if grantor:
+            found = accounts.User.by_username(grantor)
+            if found is None or "reviewer" not in found.role_set:
+                raise click.ClickException(f"{grantor!r} is not a reviewer's account")
+            return grants.opener_from_grantor(found, read_password(grantor_password_file))
+        if recovery:
+            return grants.opener_from_recovery(recovery.read_text(encoding="utf-8"))
+    except grants.GrantError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return None
+
+
 @user_group.command("add")
 @click.argument("name")
 @click.option(
@@ -47,9 +86,7 @@ def user_group() -> None:
     help=f"A role to give ({', '.join(accounts.ROLES)}); repeat for several.",
 )
 @click.option("--password-file", required=True, type=PASSWORD_FILE, help="First line: password.")
-@click.option("--grantor", help="A reviewer whose password unlocks the review key (reviewers).")
-@click.option("--grantor-password-file", type=PASSWORD_FILE, help="The grantor's password.")
-@click.option("--recovery-key-file", type=PASSWORD_FILE, help="The offline recovery key.")
+@_grant_options
 @with_appcontext
 def user_add(
     name: str,
@@ -58,48 +95,80 @@ def user_add(
     grantor: str | None,
     grantor_password_file: Path | None,
     recovery_key_file: Path | None,
+    groups: tuple[str, ...],
 ) -> None:
-    """Create a staff account."""
+    """Create a staff account; a reviewer gets group keys from a grantor or the recovery key."""
     try:
         accounts.check_username(name)
         chosen = accounts.check_roles(roles)
         password = accounts.check_password(read_password(password_file))
     except accounts.AccountError as exc:
         raise _fail(exc) from exc
-    wrapping = grantor or grantor_password_file or recovery_key_file
-    if wrapping and "reviewer" not in chosen:
+    if (grantor or grantor_password_file or recovery_key_file or groups) and (
+        "reviewer" not in chosen
+    ):
         raise click.ClickException(
-            "--grantor, --grantor-password-file and --recovery-key-file are for the reviewer role"
+            "--grantor, --recovery-key-file and --group are for the reviewer role"
         )
-    if bool(grantor) != bool(grantor_password_file):
-        raise click.ClickException("--grantor and --grantor-password-file go together")
-    if grantor and recovery_key_file:
-        raise click.ClickException("give either --grantor or --recovery-key-file, not both")
     with database.connection_context():
-        if grantor:
-            found = accounts.User.by_username(grantor)
-            if found is None or "reviewer" not in found.role_set:
-                raise click.ClickException(f"{grantor!r} is not a reviewer's account")
+        opener = _opener(grantor, grantor_password_file, recovery_key_file)
         try:
-            accounts.create_user(name, password, chosen)
-        except accounts.AccountError as exc:
-            raise _fail(exc) from exc
+            with database.atomic():
+                accounts.create_user(name, password, chosen)
+                user = accounts.get_user(name)
+                granted: list[str] = []
+                if "reviewer" in chosen:
+                    keys.give_personal_keys(user, password)
+                    if opener is not None:
+                        granted = grants.grant_groups(user, groups, opener)
+        except (accounts.AccountError, grants.GrantError) as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"created {name} ({', '.join(chosen)})")
-    if "reviewer" in chosen:
+    if granted:
+        click.echo(f"granted review keys: {', '.join(granted)}")
+    elif "reviewer" in chosen:
         click.echo(
-            "note: wrapping the review key for reviewers arrives with the reviewers' "
-            "workspace; until then this account cannot read reports."
+            f"note: {name} holds no review key yet and reads no report; grant one with "
+            f"`reporting user grant {name} --grantor NAME --grantor-password-file F` "
+            "or `--recovery-key-file F`"
         )
+
+
+@user_group.command("grant")
+@click.argument("name")
+@_grant_options
+@with_appcontext
+def user_grant(
+    name: str,
+    grantor: str | None,
+    grantor_password_file: Path | None,
+    recovery_key_file: Path | None,
+    groups: tuple[str, ...],
+) -> None:
+    """Give an existing reviewer the keys of review groups (or the current generation)."""
+    with database.connection_context():
+        opener = _opener(grantor, grantor_password_file, recovery_key_file)
+        if opener is None:
+            raise click.ClickException(
+                "give --grantor and --grantor-password-file, or --recovery-key-file"
+            )
+        try:
+            granted = grants.grant_groups(accounts.get_user(name), groups, opener)
+        except (accounts.AccountError, grants.GrantError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"granted {name} review keys: {', '.join(granted)}")
 
 
 @user_group.command("remove")
 @click.argument("name")
 @with_appcontext
 def user_remove(name: str) -> None:
-    """Delete a staff account; its sessions end at their next request."""
+    """Delete a staff account, its copies of review keys and its sessions."""
     with database.connection_context():
         try:
-            accounts.remove_user(name)
+            with database.atomic():
+                keys.revoke_all(accounts.get_user(name))
+                accounts.remove_user(name)
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
     click.echo(f"removed {name}")
@@ -108,16 +177,59 @@ def user_remove(name: str) -> None:
 @user_group.command("passwd")
 @click.argument("name")
 @click.option("--password-file", required=True, type=PASSWORD_FILE, help="First line: password.")
+@click.option(
+    "--old-password-file",
+    type=PASSWORD_FILE,
+    help="The current password, to keep a reviewer's review keys under the new one.",
+)
 @with_appcontext
-def user_passwd(name: str, password_file: Path) -> None:
-    """Set a new password (ends the account's sessions and clears a lock)."""
+def user_passwd(name: str, password_file: Path, old_password_file: Path | None) -> None:
+    """Set a new password (ends the account's sessions and clears a lock).
+
+    A reviewer's keys move to the new password when the old one is given; otherwise the
+    account gets a new key pair and must be granted its group keys again.
+    """
     password = read_password(password_file)
+    old = read_password(old_password_file) if old_password_file else None
     with database.connection_context():
         try:
-            accounts.set_password(name, password)
+            accounts.check_password(password)
+            with database.atomic():
+                user = accounts.get_user(name)
+                outcome = grants.change_password_keys(user, old, password)
+                accounts.set_password(name, password)
+                keys.end_sessions_of(user)
+        except (accounts.AccountError, grants.GrantError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {name}")
+    if outcome == "kept":
+        click.echo("review keys kept under the new password")
+    elif outcome == "replaced":
+        click.echo(
+            f"note: {name} has a new key pair and holds no review key: grant with "
+            f"`reporting user grant {name} …`"
+        )
+
+
+@user_group.command("totp")
+@click.argument("name")
+@click.option("--remove", is_flag=True, help="Remove the second factor instead.")
+@with_appcontext
+def user_totp(name: str, remove: bool) -> None:
+    """Enrol a TOTP second factor (prints the secret once) or remove it."""
+    with database.connection_context():
+        try:
+            user = accounts.get_user(name)
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
-    click.echo(f"password changed for {name}")
+        if remove:
+            totp.remove(user)
+            click.echo(f"second factor removed for {name}")
+            return
+        secret = totp.enrol(user)
+    click.echo(f"second factor enrolled for {name}. Shown once; give it to them in person:")
+    click.echo(f"secret: {secret}")
+    click.echo(f"uri: {totp.provisioning_uri(secret, name, current_app.config['SITE_NAME'])}")
 
 
 @user_group.command("list")

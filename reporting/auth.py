@@ -8,9 +8,11 @@ the per-address login limit is ratelimit.py's unlinkable key.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +34,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from . import accounts
+from . import accounts, keys
 from .errors import api_error
 from .ratelimit import limiter
 from .services import services
@@ -41,7 +43,17 @@ from .sessions import STAFF_KEY
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 
-LOGIN_FAILED = "Username or password is wrong, or the account is locked for a while."
+LOGIN_FAILED = (
+    "Username, password or authentication code is wrong, or the account is locked for a while."
+)
+NEEDS_SECOND_FACTOR = (
+    "Your account must use an authentication code, and none is set up yet. Ask an "
+    "administrator to enrol one for you."
+)
+# The session cookie carries the id of the reviewer's key session and the secret that opens
+# it; the database row alone opens nothing (keys.py).
+KEY_SESSION = "_ksid"
+KEY_SECRET = "_ks"  # noqa: S105 (a cookie key name, not a secret)
 LANDING = (("leadership", "/dashboard"), ("reviewer", "/review"), ("admin", "/"))
 MAX_NEXT_CHARS = 2000
 
@@ -49,6 +61,7 @@ MAX_NEXT_CHARS = 2000
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[InputRequired("Enter your username.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    code = StringField("Authentication code")
     next = HiddenField()
 
 
@@ -119,22 +132,78 @@ def login():
         return render_template("auth/login.html", form=form)
     if not form.validate():
         return render_template("auth/login.html", form=form), 400
+    now = services().clock()
+    password = form.password.data
     try:
         user = accounts.authenticate(
-            form.username.data.strip().lower(), form.password.data, services().clock()
+            form.username.data.strip().lower(),
+            password,
+            now,
+            code=form.code.data,
+            totp_roles=tuple(current_app.config["REQUIRE_TOTP_FOR"]),
         )
     except (accounts.LoginFailed, accounts.AccountLocked):
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    except accounts.SecondFactorMissing:
+        return render_template("auth/login.html", form=form, error=NEEDS_SECOND_FACTOR), 403
     target = safe_next(form.next.data) or landing_for(user.role_set)
     session.clear()  # nothing from before the login (a fixated session) carries over
     login_user(Staff(user))
     session.pop("_id", None)
     session[STAFF_KEY] = True
+    _unlock_keys(user, password, now)
     return redirect(target)
+
+
+def _unlock_keys(user: Any, password: str, now: Any) -> None:
+    """Keep a reviewer's private key for this session, encrypted under a cookie-held secret."""
+    try:
+        personal = keys.open_personal_key(user, password)
+    except keys.WrongSecret:
+        return  # the pair was replaced under another password: needs `user passwd`
+    if personal is None:
+        if "reviewer" not in user.role_set:
+            return
+        # A reviewer account from before review keys: its key pair is made now, while the
+        # password is at hand, so an administrator can grant it group keys.
+        personal = keys.give_personal_keys(user, password)
+    session_id, secret = keys.start_session(user.id, personal, now)
+    session[KEY_SESSION] = session_id
+    session[KEY_SECRET] = base64.urlsafe_b64encode(secret).decode("ascii")
+
+
+def current_group_keys() -> keys.GroupKeys | None:
+    """The logged-in reviewer's unlocked group keys; None when not logged in or locked.
+
+    Opened once per request from the key session; after logout or idle expiry the row is
+    gone or refused, so nothing opens.
+    """
+    if "group_keys" in g:
+        return g.group_keys
+    found = None
+    session_id, encoded = session.get(KEY_SESSION), session.get(KEY_SECRET)
+    if current_user.is_authenticated and session_id and encoded:
+        try:
+            secret = base64.urlsafe_b64decode(str(encoded))
+        except (ValueError, TypeError):
+            secret = b""
+        personal = keys.session_key(
+            str(session_id),
+            secret,
+            current_user.id,
+            services().clock(),
+            timedelta(minutes=int(current_app.config["STAFF_IDLE_MINUTES"])),
+        )
+        if personal is not None:
+            found = keys.open_group_keys(current_user.id, personal)
+    g.group_keys = found
+    return found
 
 
 @bp.post("/logout")
 def logout():
+    if session.get(KEY_SESSION):
+        keys.end_session(str(session[KEY_SESSION]))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -171,6 +171,10 @@ def grant(user: User, group: ReviewGroup, group_private: bytes, gen: int | None 
     ).execute()
 
 
+def end_sessions_of(user: User) -> int:
+    return StaffKeySession.delete().where(StaffKeySession.user == user.id).execute()
+
+
 def revoke_all(user: User) -> int:
     """Delete every copy of a group key the account holds, and its key sessions."""
     StaffKeySession.delete().where(StaffKeySession.user == user.id).execute()

@@ -328,7 +328,7 @@ def test_cli_refuses_a_duplicate_user_and_unknown_names(runner, password_file):
         assert result.exit_code == 1 and "no account is named 'bob'" in result.output
 
 
-def test_cli_reviewer_with_recovery_key_is_told_wrapping_comes_later(
+def test_cli_reviewer_with_recovery_key_is_granted_the_group_key(
     runner, password_file, recovery_key_file
 ):
     result = runner.invoke(
@@ -336,7 +336,7 @@ def test_cli_reviewer_with_recovery_key_is_told_wrapping_comes_later(
               "--recovery-key-file", str(recovery_key_file)]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "reviewers' workspace" in result.output
+    assert "granted review keys: default" in result.output
     assert stored_users() == {"rita": "reviewer"}
 
 

@@ -17,7 +17,7 @@ from reporting.db import close_all, database
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-GENERIC = "Username or password is wrong, or the account is locked for a while."
+GENERIC = "Username, password or authentication code is wrong, or the account is locked"
 
 
 def add_routes(app) -> None:
