@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts_cli, instance
+from . import accounts_cli, instance, rotation_cli
 
 
 @click.command("init")
@@ -159,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(accounts_cli.token_group)
+    app.cli.add_command(rotation_cli.rotate_key_command)
 
 
 def _create_cli_app() -> Flask:

@@ -56,8 +56,10 @@ class ReviewGroup(BaseModel):
     sealed to the recovery key's public half, so adding a group or rotating a key needs no
     recovery secret, only opening does. ``key_gen`` counts rotations; while one runs,
     ``next_public_key`` holds the new pair's public key (its private key sealed to the
-    recovery key and to every member in ``Membership`` rows of generation ``key_gen + 1``),
-    and ``switched`` says when filing began sealing to it.
+    recovery key and to every member in ``Membership`` rows of generation ``key_gen + 1``).
+    At the switch the new pair becomes current, the old recovery copy moves to
+    ``previous_*`` and ``switched`` records when, until every item is re-wrapped
+    (rotation.py).
     """
 
     name = CharField(primary_key=True, max_length=40)
@@ -68,6 +70,9 @@ class ReviewGroup(BaseModel):
     key_gen = IntegerField(default=1)
     next_public_key = BytesField(null=True)
     next_recovery_wrapped = BytesField(null=True)
+    # After the switch, until the rotation ends: the previous generation's recovery copy.
+    previous_recovery_wrapped = BytesField(null=True)
+    previous_recovery_scheme = SmallIntegerField(null=True)
     switched = DateTimeField(null=True)
 
     @classmethod
