@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres lint format bench bench-deid clean
+.PHONY: install run init demo test test-postgres lint format bench bench-deid bench-review bench-trends clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench-deid: $(STAMP)
 	$(BIN)/python bench/deid_corpus.py
 
 ## Trends: release build time and memory, lookups under gunicorn against a raw GROUP BY.
+bench-review: $(STAMP)
+	$(BIN)/python bench/review.py
+
 bench-trends: $(STAMP)
 	$(BIN)/python bench/trends.py --sizes "$${SIZES:-100000,1000000}"
 
