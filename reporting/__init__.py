@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     config_module.check(app.config, serving=serving)
 
     from . import (
+        admin,
         api,
         auth,
         cli,
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -6,7 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts_cli, instance, rotation_cli
+from . import accounts_cli, audit_cli, instance, rotation_cli
+from .auditing import audit
 
 
 @click.command("init")
@@ -55,6 +56,7 @@ def release_command() -> None:
     with database.connection_context():
         built = releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
         for release in built:
+            audit("release-built", release.month)
             click.echo(
                 f"released {release.month}: {release.cells_published} cells published, "
                 f"{release.cells_hidden} hidden ({release.hidden_at_least_k} of them with a "
@@ -159,6 +161,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(accounts_cli.token_group)
+    app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(rotation_cli.rotate_key_command)
 
 
