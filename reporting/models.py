@@ -111,6 +111,9 @@ class Report(BaseModel):
     reporter_replied = BooleanField(default=False)
     closed_on = DateField(null=True)
     purged = BooleanField(default=False)
+    # The public half of a key pair derived from the receipt (conversation.py): replies are
+    # sealed to it so the reporter reads them with the receipt alone; null until known.
+    reply_key = BytesField(null=True)
 
     class Meta:
         without_rowid = True
