@@ -35,6 +35,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from . import accounts, keys
+from .auditing import audit
 from .errors import api_error
 from .ratelimit import limiter
 from .services import services
@@ -143,6 +144,7 @@ def login():
             totp_roles=tuple(current_app.config["REQUIRE_TOTP_FOR"]),
         )
     except (accounts.LoginFailed, accounts.AccountLocked):
+        audit("login-failed", form.username.data.strip().lower())
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     except accounts.SecondFactorMissing:
         return render_template("auth/login.html", form=form, error=NEEDS_SECOND_FACTOR), 403
@@ -152,6 +154,7 @@ def login():
     session.pop("_id", None)
     session[STAFF_KEY] = True
     _unlock_keys(user, password, now)
+    audit("login", user.username)
     return redirect(target)
 
 
@@ -204,6 +207,7 @@ def current_group_keys() -> keys.GroupKeys | None:
 def logout():
     if session.get(KEY_SESSION):
         keys.end_session(str(session[KEY_SESSION]))
+    audit("logout")
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
