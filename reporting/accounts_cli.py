@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import accounts, grants, keys, totp
+from .auditing import audit
 from .db import database
 from .services import services
 
@@ -123,6 +124,7 @@ def user_add(
                         granted = grants.grant_groups(user, groups, opener)
         except (accounts.AccountError, grants.GrantError) as exc:
             raise click.ClickException(str(exc)) from exc
+    audit("user-add", name, {"roles": list(chosen), "granted": granted})
     click.echo(f"created {name} ({', '.join(chosen)})")
     if granted:
         click.echo(f"granted review keys: {', '.join(granted)}")
@@ -156,6 +158,7 @@ def user_grant(
             granted = grants.grant_groups(accounts.get_user(name), groups, opener)
         except (accounts.AccountError, grants.GrantError) as exc:
             raise click.ClickException(str(exc)) from exc
+    audit("user-grant", name, {"groups": granted})
     click.echo(f"granted {name} review keys: {', '.join(granted)}")
 
 
@@ -171,6 +174,7 @@ def user_remove(name: str) -> None:
                 accounts.remove_user(name)
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
+    audit("user-remove", name)
     click.echo(f"removed {name}")
 
 
@@ -201,6 +205,7 @@ def user_passwd(name: str, password_file: Path, old_password_file: Path | None) 
                 keys.end_sessions_of(user)
         except (accounts.AccountError, grants.GrantError) as exc:
             raise click.ClickException(str(exc)) from exc
+    audit("user-passwd", name, {"review_keys": outcome})
     click.echo(f"password changed for {name}")
     if outcome == "kept":
         click.echo("review keys kept under the new password")
@@ -224,9 +229,11 @@ def user_totp(name: str, remove: bool) -> None:
             raise _fail(exc) from exc
         if remove:
             totp.remove(user)
+            audit("user-totp-remove", name)
             click.echo(f"second factor removed for {name}")
             return
         secret = totp.enrol(user)
+        audit("user-totp-enrol", name)
     click.echo(f"second factor enrolled for {name}. Shown once; give it to them in person:")
     click.echo(f"secret: {secret}")
     click.echo(f"uri: {totp.provisioning_uri(secret, name, current_app.config['SITE_NAME'])}")
@@ -260,6 +267,7 @@ def token_add(name: str) -> None:
             token_id, token = accounts.create_token(name, now=services().clock())
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
+    audit("token-add", token_id, {"name": name.strip()})
     click.echo(
         f"token {token_id} ({name.strip()}). It is shown this once and cannot be shown "
         "again: store it now in the integration's secret store."
@@ -278,6 +286,7 @@ def token_revoke(token_id: str) -> None:
             changed = accounts.revoke_token(token_id, now=services().clock())
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
+    audit("token-revoke", token_id, {"was_active": changed})
     click.echo(f"revoked {token_id}" if changed else f"{token_id} was already revoked")
 
 
