@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, Response, abort, render_template, request
 
 from . import charts
+from .auditing import audit
 from .auth import role_required
 from .services import released_cells, services
 from .taxonomy import KINDS
@@ -78,6 +79,7 @@ def export_csv():
             count = "" if cell.hidden else cell.count
             writer.writerow([*map(spreadsheet_safe, texts), count, "yes" if cell.hidden else "no"])
     latest = board.selection.latest or "none"
+    audit("export", "trends.csv", board.selection.params())
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="trends-{board.selection.granularity}-{latest}.csv"'

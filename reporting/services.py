@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from . import config, releases, reports, schema
+from .auditing import audit
 from .db import database
 from .deid import Scrubber
 from .instance import TAXONOMY_FILE
@@ -123,7 +124,10 @@ def released_cells() -> ReleasedCells:
             if now - found._due_checked[0] >= DUE_CHECK_SECONDS:
                 found._due_checked[0] = now
                 if releases.released_through() is None:
-                    releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+                    for built in releases.build_due(
+                        found.require_taxonomy(), found.release_policy, found.clock
+                    ):
+                        audit("release-built", built.month, actor="app")
                 elif releases.due_months(found.clock(), found.release_policy):
                     start_background_build(current_app._get_current_object())
     return found.release_index.current()
@@ -139,7 +143,10 @@ def start_background_build(app: Flask) -> threading.Thread | None:
     def build() -> None:
         with app.app_context(), database.connection_context():
             try:
-                releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+                for built in releases.build_due(
+                    found.require_taxonomy(), found.release_policy, found.clock
+                ):
+                    audit("release-built", built.month, actor="app")
             except Exception:
                 app.logger.exception("building a due release failed; `reporting release` retries")
 
