@@ -1,0 +1,77 @@
+"""Scheduled work the app does itself, so a deployment without cron still keeps its promises.
+
+The daily batch (batches.py) must run for reviewers to see anything; the retention purge
+joins it here. Requests call `run_lazily`, which looks at most once a minute per process
+(measured on the app's clock, so tests that move the clock see it run), and
+`reporting batch` calls `run_due` directly. No Flask here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import batches
+
+CHECK_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class HousekeepingSettings:
+    batch: batches.BatchSettings
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, Any]) -> HousekeepingSettings:
+        return cls(batch=batches.BatchSettings.from_config(settings))
+
+
+@dataclass(frozen=True)
+class HousekeepingResult:
+    batch: batches.BatchResult
+    # The retention purge adds its result here.
+
+
+def run_due(settings: HousekeepingSettings, now: datetime) -> HousekeepingResult:
+    """Run every piece of scheduled work that is due; each is idempotent and locked."""
+    batch = batches.run_due(now, settings.batch)
+    # The retention purge (retention.py) runs here, after the batch.
+    return HousekeepingResult(batch=batch)
+
+
+@dataclass
+class Throttle:
+    """When this process last looked for due work, so requests look at most once a minute."""
+
+    last: datetime | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def claim(self, now: datetime) -> bool:
+        """True for the one caller that should look now (a clock moved back also counts)."""
+        with self.lock:
+            if self.last is not None and timedelta(0) <= now - self.last < CHECK_EVERY:
+                return False
+            self.last = now
+            return True
+
+
+EXTENSION = "reporting.housekeeping"
+
+
+def throttle_in(extensions: dict[str, Any]) -> Throttle:
+    """The app's throttle, kept in its ``extensions`` mapping (one per app and process)."""
+    found = extensions.get(EXTENSION)
+    if found is None:
+        found = extensions.setdefault(EXTENSION, Throttle())
+    return found
+
+
+def run_lazily(
+    settings: Mapping[str, Any], now: datetime, throttle: Throttle
+) -> HousekeepingResult | None:
+    """Run due work unless this process looked less than a minute ago."""
+    if not throttle.claim(now):
+        return None
+    return run_due(HousekeepingSettings.from_config(settings), now)
