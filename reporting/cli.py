@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts_cli, audit_cli, instance, review_cli, rotation_cli
+from . import accounts_cli, audit_cli, instance, retention_cli, review_cli, rotation_cli
 from .auditing import audit
 
 
@@ -163,6 +163,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(accounts_cli.token_group)
     app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(rotation_cli.rotate_key_command)
+    app.cli.add_command(retention_cli.hold_group)
+    app.cli.add_command(retention_cli.purge_command)
     app.cli.add_command(review_cli.batch_command)
 
 

@@ -377,7 +377,7 @@ def status_by_receipt(receipt_text: str, *, pepper: bytes) -> ReportStatus:
     code = receipts.normalise(receipt_text)
     digest = receipts.receipt_digest(code or _NO_RECEIPT, pepper)
     report = Report.by_receipt_digest(digest)
-    if code is None or report is None:
+    if code is None or report is None or report.purged:
         raise ReceiptNotFound()
     return ReportStatus(
         period=report.period, kind=report.kind, category=report.category, status=report.status
