@@ -213,8 +213,8 @@ def verify(key: bytes, *, older_keys: Sequence[bytes] = ()) -> Verification:
         return Verification(
             count,
             count + 1,
-            f"entries {count + 1} to {recorded} were removed from the end of the log "
-            f"(the head records {recorded})",
+            f"{_entries(count + 1, recorded)} removed from the end of the log "
+            f"(the head records {recorded} entries)",
         )
     if digest_at_head != recorded_last:
         return Verification(count, recorded, "the entry differs from the one the head recorded")
@@ -232,12 +232,8 @@ def _walk(
         if entry.seq != expected:
             if entry.seq < expected:
                 return Verification(expected - 1, entry.seq, "an entry out of sequence")
-            missing = (
-                f"entry {expected} is missing"
-                if entry.seq == expected + 1
-                else f"entries {expected} to {entry.seq - 1} are missing"
-            )
-            return Verification(expected - 1, expected, f"{missing} (removed from the log)")
+            missing = _entries(expected, entry.seq - 1)
+            return Verification(expected - 1, expected, f"{missing} removed from the log")
         try:
             valid = any(
                 hmac.compare_digest(entry_digest(k, previous, entry), str(entry.digest))
@@ -257,6 +253,10 @@ def _walk(
             watched = previous
         expected += 1
     return expected - 1, previous, watched
+
+
+def _entries(first: int, last: int) -> str:
+    return f"entry {first} was" if first == last else f"entries {first} to {last} were"
 
 
 def check_anchor(seq: int, digest: str) -> str | None:
