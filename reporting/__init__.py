@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
         logs,
         public,
         ratelimit,
+        review,
         security,
         services,
         sessions,
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import reports, trends
+from . import conversation, housekeeping, reports, trends
 from .auth import api_role_required
 from .errors import api_error
 from .openapi import openapi_document
 from .ratelimit import filing_limit, follow_up_limit, limiter
 from .security import csrf
-from .services import file_live_report, released_cells, services
+from .services import current_period, file_live_report, released_cells, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON clients send no cookies; nothing here acts on a browser session
@@ -55,6 +55,7 @@ def file_report():
     if unknown:
         return api_error(400, "Some fields are invalid.", unknown)
     filed = file_live_report(submission)
+    conversation.open_reply_channel(filed.receipt, found.pepper)
     return jsonify(receipt=filed.receipt, period=filed.period), 201
 
 
@@ -94,17 +95,65 @@ def follow_up():
     receipt = data.get("receipt")
     if not isinstance(receipt, str):
         return api_error(400, "Some fields are invalid.", {"receipt": "must be a string"})
+    housekeeping.run_for_app(current_app, services().clock())
     try:
-        status = reports.status_by_receipt(receipt, pepper=services().pepper)
+        thread = conversation.thread_by_receipt(receipt, pepper=services().pepper)
     except reports.ReceiptNotFound:
-        return api_error(404, "No report answers to this receipt.", code="receipt_not_found")
+        return _receipt_not_found()
     return jsonify(
-        period=status.period,
-        kind=status.kind,
-        category=status.category,
-        status=status.status,
-        messages=[],
+        period=thread.period,
+        kind=thread.kind,
+        category=thread.category,
+        status=thread.status,
+        messages=[message.as_json() for message in thread.messages],
     )
+
+
+def _receipt_not_found():
+    return api_error(404, "No report answers to this receipt.", code="receipt_not_found")
+
+
+FOLLOW_UP_MESSAGE_FIELDS = {"receipt", "message", "keep"}
+
+
+@bp.post("/follow-up/messages")
+@limiter.limit(follow_up_limit)
+def follow_up_message():
+    """The reporter's answer: de-identified here (preview it with /deidentify), then sealed."""
+    data, error = _json_object()
+    if error:
+        return error
+    fields = {name: "unknown field" for name in data if name not in FOLLOW_UP_MESSAGE_FIELDS}
+    receipt, message, keep = data.get("receipt"), data.get("message"), data.get("keep", [])
+    if not isinstance(receipt, str):
+        fields["receipt"] = "must be a string"
+    if not isinstance(message, str):
+        fields["message"] = "must be a string"
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        fields["keep"] = "must be a list of strings"
+    elif len(keep) > 50:
+        fields["keep"] = "must hold at most 50 entries"
+    if fields:
+        return api_error(400, "Some fields are invalid.", fields)
+    found = services()
+    housekeeping.run_for_app(current_app, found.clock())
+    try:
+        sent = conversation.post_reporter_message(
+            receipt,
+            message,
+            pepper=found.pepper,
+            period=current_period(),
+            scrubber=found.scrubber,
+            max_chars=_max_narrative(),
+            keep=keep,
+        )
+    except reports.ReceiptNotFound:
+        return _receipt_not_found()
+    except conversation.ReportClosed as exc:
+        return api_error(409, str(exc), code="report_closed")
+    except conversation.InvalidMessage as exc:
+        return api_error(400, "Some fields are invalid.", {"message": str(exc)})
+    return jsonify(sent.as_json()), 201
 
 
 @bp.get("/trends")

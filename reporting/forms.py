@@ -50,6 +50,25 @@ class FollowUpForm(FlaskForm):
     receipt = StringField()
 
 
+class AnswerForm(FlaskForm):
+    """The reporter's answer in the conversation, through the same review step as a report.
+
+    The receipt travels in the form body (never a URL) between the steps.
+    """
+
+    receipt = HiddenField()
+    message = TextAreaField()
+    draft = HiddenField()
+    restore = SelectMultipleField(
+        coerce=int,
+        validate_choice=False,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validators=[Optional()],
+    )
+    action = StringField()
+
+
 class LeaveForm(FlaskForm):
     """Only a CSRF token: leaving clears the reporter's session and the page cache."""
 

@@ -75,3 +75,16 @@ def run_lazily(
     if not throttle.claim(now):
         return None
     return run_due(HousekeepingSettings.from_config(settings), now)
+
+
+def run_for_app(app: Any, now: datetime) -> HousekeepingResult | None:
+    """From a request (``app`` is the Flask app): look for due work at most once a minute.
+
+    A failure is logged and the request carries on: the next look, or `reporting batch`,
+    runs it again.
+    """
+    try:
+        return run_lazily(app.config, now, throttle_in(app.extensions))
+    except Exception:
+        app.logger.exception("housekeeping failed; it runs again on the next look")
+        return None

@@ -13,11 +13,12 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from . import drafts, reports
+from . import conversation, drafts, housekeeping, receipts, reports
 from .forms import (
     DISTRESS_TYPE_WORDS,
     POTENTIAL_HARM_WORDS,
     STOPPED_BY_WORDS,
+    AnswerForm,
     FollowUpForm,
     LeaveForm,
     ReportForm,
@@ -25,7 +26,7 @@ from .forms import (
 )
 from .ratelimit import filing_limit, follow_up_limit, limiter
 from .security import csrf
-from .services import file_live_report, services
+from .services import current_period, file_live_report, services
 from .taxonomy import KINDS, ROLES
 
 bp = Blueprint("public", __name__)
@@ -130,6 +131,7 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
 
 def _file(submission: reports.Submission):
     filed = file_live_report(submission)
+    conversation.open_reply_channel(filed.receipt, services().pepper)
     session.clear()  # the reporter's session ends at filing
     return render_template(
         "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()
@@ -202,20 +204,101 @@ def follow_up():
 def follow_up_status():
     form = FollowUpForm()
     form.validate()
+    housekeeping.run_for_app(current_app, services().clock())
+    receipt = form.receipt.data or ""
     try:
-        status = reports.status_by_receipt(form.receipt.data or "", pepper=services().pepper)
+        thread = conversation.thread_by_receipt(receipt, pepper=services().pepper)
     except reports.ReceiptNotFound:
-        return render_template(
-            "public/follow_up.html",
-            form=FollowUpForm(formdata=None),
-            error="No report answers to that receipt. Check each character and try again.",
-        ), 404
+        return _receipt_not_found()
+    return _status_page(thread, receipt)
+
+
+def _receipt_not_found():
+    return render_template(
+        "public/follow_up.html",
+        form=FollowUpForm(formdata=None),
+        error="No report answers to that receipt. Check each character and try again.",
+    ), 404
+
+
+def _status_page(thread, receipt: str, *, status: int = 200, **extra):
+    """The report's status and conversation; the receipt rides in the answer form's body."""
+    code = receipts.normalise(receipt)
     return render_template(
         "public/status.html",
-        status=status,
-        status_words=STATUS_WORDS.get(status.status, status.status),
-        kind_name=KINDS.get(status.kind, status.kind),
-        category=services().require_taxonomy().category(status.kind, status.category),
+        thread=thread,
+        receipt=receipts.format_receipt(code) if code else "",
+        status_words=STATUS_WORDS.get(thread.status, thread.status),
+        kind_name=KINDS.get(thread.kind, thread.kind),
+        category=services().require_taxonomy().category(thread.kind, thread.category),
+        answer_form=AnswerForm(formdata=None),
+        max_chars=_max_message(),
+        **extra,
+    ), status
+
+
+def _max_message() -> int:
+    return int(current_app.config["MAX_NARRATIVE_CHARS"])
+
+
+@bp.post("/follow-up/answer")
+@limiter.limit(follow_up_limit)
+def follow_up_answer():
+    """The reporter's answer: review the de-identified text (edit, restore, recheck), send."""
+    form = AnswerForm()
+    form.validate()
+    found = services()
+    receipt = form.receipt.data or ""
+    try:
+        thread = conversation.thread_by_receipt(receipt, pepper=found.pepper)
+    except reports.ReceiptNotFound:
+        return _receipt_not_found()
+    if not thread.can_answer:
+        return _status_page(thread, receipt, status=400, error="This report is closed.")
+    try:
+        text = conversation.clean_message(form.message.data or "", max_chars=_max_message())
+    except conversation.InvalidMessage as exc:
+        error = f"Nothing was sent: {exc}."
+        return _status_page(thread, receipt, status=400, error=error, answer_text=form.message.data)
+    secret = current_app.config["SECRET_KEY"]
+    nonce = session.setdefault("draft_nonce", secrets.token_urlsafe(16))
+    notices: list[str] = []
+    draft = drafts.open_draft(form.draft.data, secret, nonce) or drafts.Draft()
+    result = found.scrubber.scrub(text, keep=draft.kept)
+    draft = drafts.track(draft, result)
+    text = result.text
+    action = form.action.data or "review"
+    if action == "restore":
+        text, draft = drafts.restore(text, draft, set(form.restore.data or []))
+    elif action == "send" and result.replacements:
+        notices.append(
+            "We replaced more identifying details in your changes. Check the text below, "
+            "then send it."
+        )
+    elif action == "send":
+        conversation.post_reporter_message(
+            receipt,
+            text,
+            pepper=found.pepper,
+            period=current_period(),
+            scrubber=found.scrubber,
+            max_chars=_max_message(),
+            keep=draft.kept,
+        )
+        session.pop("draft_nonce", None)
+        thread = conversation.thread_by_receipt(receipt, pepper=found.pepper)
+        notice = "Your answer was sent. Reviewers read it with the next daily batch."
+        return _status_page(thread, receipt, notice=notice)
+    form.message.data = text
+    form.draft.data = drafts.seal_draft(draft, secret, nonce)
+    return render_template(
+        "public/follow_up_review.html",
+        form=form,
+        receipt=receipts.format_receipt(receipts.normalise(receipt)),
+        segments=drafts.marked(text, draft),
+        draft=draft,
+        restored=draft.kept,
+        notices=notices,
     )
 
 
