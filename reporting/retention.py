@@ -154,10 +154,11 @@ def _destroy_content(report_ids: list[str]) -> None:
     Note.delete().where(Note.report.in_(report_ids)).execute()
     Message.delete().where(Message.report.in_(report_ids)).execute()
     for report_id in report_ids:
-        # A fresh random digest (same form as a real one): the receipt now matches nothing.
-        Report.update(narrative=None, purged=True, receipt_digest=secrets.token_hex(32)).where(
-            Report.id == report_id
-        ).execute()
+        # A fresh random digest (same form as a real one): the receipt now matches nothing,
+        # and the receipt-derived reply key goes too, so nothing links the receipt to the row.
+        Report.update(
+            narrative=None, purged=True, receipt_digest=secrets.token_hex(32), reply_key=None
+        ).where(Report.id == report_id).execute()
 
 
 def reclaim_space() -> None:
