@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     config_module.check(app.config, serving=serving)
 
     from . import (
+        actions_views,
         admin,
         api,
         auth,
@@ -62,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(actions_views.bp)
+    app.register_blueprint(actions_views.review_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -1,0 +1,197 @@
+"""'You said, we did': published only over published quarter counts, listed publicly, unlinked.
+
+Every test runs on SQLite and on PostgreSQL. The `released` fixture stores July to September
+2026; two venous thromboembolism (vte) near-misses are added so that category's 2026-Q3
+count is hidden (below k = 5).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+
+import pytest
+from argon2 import PasswordHasher
+from conftest import csrf_token
+from flask import render_template
+from helpers import add_reports
+
+from reporting import accounts, actions
+from reporting.db import database
+from reporting.models import ActionSummary, AuditEntry, Report
+from reporting.services import released_cells
+
+PASSWORD = "correct horse battery"
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+NAMED = "Thanks to Dr Sarah Jones, every bed on the unit now has a working alarm."
+
+
+@pytest.fixture
+def quarter_released(released, runner):
+    add_reports("2026-08", "icu", "near-miss", "vte", 2)
+    assert runner.invoke(args=["release"]).exit_code == 0
+    with released.app_context(), database.connection_context():
+        accounts.create_user("rev", PASSWORD, ["reviewer"], hasher=FAST)
+        accounts.create_user("lead", PASSWORD, ["leadership"], hasher=FAST)
+    return released
+
+
+def log_in(app, username):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"127.{secrets.randbelow(250)}.{secrets.randbelow(250)}.9"
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"csrf_token": csrf_token(page), "username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def publish(app, kind, category, quarter, text=NAMED, *, actor="rev"):
+    with app.test_request_context(), database.connection_context():
+        services = app.extensions["reporting"]
+        return actions.publish(
+            kind,
+            category,
+            quarter,
+            text,
+            released=released_cells(),
+            taxonomy=services.require_taxonomy(),
+            scrubber=services.scrubber,
+            month="2026-10",
+            actor=actor,
+        )
+
+
+def test_a_summary_needs_the_quarter_count_to_be_published(quarter_released):
+    app = quarter_released
+    with app.test_request_context(), database.connection_context():
+        services = app.extensions["reporting"]
+        cells, taxonomy = released_cells(), services.require_taxonomy()
+        assert actions.quarter_count(cells, taxonomy, "near-miss", "fall", "2026-Q3") == 36
+        assert actions.quarter_count(cells, taxonomy, "near-miss", "vte", "2026-Q3") is None
+        choices = {(p.quarter, p.kind, p.category) for p in actions.publishable(cells, taxonomy)}
+    assert ("2026-Q3", "near-miss", "fall") in choices
+    assert ("2026-Q3", "near-miss", "vte") not in choices
+
+    for kind, category, quarter in (
+        ("near-miss", "vte", "2026-Q3"),  # hidden for anonymity
+        ("near-miss", "fall", "2026-Q4"),  # not released yet
+        ("near-miss", "falls", "2026-Q3"),  # no such category
+        ("near-miss", "fall", "2026-07"),  # not a quarter
+    ):
+        with pytest.raises(actions.SummaryRefused) as refused:
+            publish(app, kind, category, quarter)
+        assert set(refused.value.fields) & {"category", "quarter"}
+    with pytest.raises(actions.SummaryRefused) as empty:
+        publish(app, "near-miss", "fall", "2026-Q3", "  <b></b> ")
+    assert "text" in empty.value.fields
+    with database.connection_context():
+        assert ActionSummary.select().count() == 0
+
+    summary = publish(app, "near-miss", "fall", "2026-Q3")
+    assert "Sarah" not in summary.text and "Jones" not in summary.text
+    assert summary.text.startswith("Thanks to [NAME]")
+    with database.connection_context():
+        audited = AuditEntry.get(AuditEntry.action == "action-publish")
+    assert (audited.actor, audited.object) == ("rev", summary.id)
+
+
+def test_reviewer_publishes_with_csrf_and_the_public_page_lists_it_unlinked(quarter_released):
+    app = quarter_released
+    reviewer = log_in(app, "rev")
+    form = reviewer.get("/review/actions")
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    assert 'value="2026-Q3|near-miss|fall"' in page
+    assert "2026-Q3|near-miss|vte" not in page
+
+    no_token = reviewer.post(
+        "/review/actions", data={"target": "2026-Q3|near-miss|fall", "text": "x"}
+    )
+    assert no_token.status_code == 400
+    hidden = reviewer.post(
+        "/review/actions",
+        data={"csrf_token": csrf_token(page), "target": "2026-Q3|near-miss|vte", "text": NAMED},
+    )
+    assert hidden.status_code == 400
+    body = html.unescape(hidden.get_data(as_text=True))
+    assert "not published" in body and NAMED in body  # the text is kept for another try
+
+    done = reviewer.post(
+        "/review/actions",
+        data={"csrf_token": csrf_token(page), "target": "2026-Q3|near-miss|fall", "text": NAMED},
+    )
+    assert done.status_code == 302
+    with database.connection_context():
+        published = ActionSummary.get()
+        audited = AuditEntry.get(AuditEntry.action == "action-publish")
+    assert (published.quarter, published.published) == ("2026-Q3", "2026-10")
+    assert (audited.actor, audited.object) == ("rev", published.id)
+
+    public = app.test_client().get("/you-said-we-did")
+    assert public.status_code == 200
+    listed = html.unescape(public.get_data(as_text=True))
+    assert "2026-Q3" in listed and "every bed on the unit now has a working alarm" in listed
+    assert "Sarah" not in listed and "Jones" not in listed
+    with database.connection_context():
+        report_ids = [r.id for r in Report.select(Report.id)]
+    assert not any(report_id in listed for report_id in report_ids)
+    assert not re.search(r"/review/|report[_-]?id", listed)
+
+
+def test_publishing_is_for_reviewers_only(quarter_released):
+    app = quarter_released
+    anonymous = app.test_client().get("/review/actions")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert app.test_client().post("/review/actions").status_code in (302, 400)
+    lead = log_in(app, "lead")
+    assert lead.get("/review/actions").status_code == 403
+    page = lead.get("/dashboard").get_data(as_text=True)
+    refused = lead.post(
+        "/review/actions",
+        data={"csrf_token": csrf_token(page), "target": "2026-Q3|near-miss|fall", "text": "x"},
+    )
+    assert refused.status_code == 403
+    with database.connection_context():
+        assert ActionSummary.select().count() == 0
+
+
+def test_summaries_for_matches_reports_of_that_quarter_only(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3")
+    add_reports("2026-10", "icu", "near-miss", "fall", 1)
+    add_reports("2026-06", "icu", "near-miss", "fall", 1)
+    with database.connection_context():
+        for report in Report.select():
+            found = [
+                s.id for s in actions.summaries_for(report.kind, report.category, report.period)
+            ]
+            fed = (report.kind, report.category) == ("near-miss", "fall") and report.period in (
+                "2026-07",
+                "2026-08",
+                "2026-09",
+            )
+            assert found == ([summary.id] if fed else []), (report.period, report.category)
+        assert actions.summaries_for("near-miss", "fall", "2026-10") == []
+        assert actions.summaries_for("near-miss", "fall", "2025-08") == []
+
+
+def test_follow_up_fragment_shows_the_summaries_it_is_given(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms <script>x</script> fixed.")
+    with app.test_request_context():
+        shown = render_template("public/_you_said_we_did.html", summaries=[summary])
+        nothing = render_template("public/_you_said_we_did.html", summaries=[])
+    assert "Bed alarms" in shown and "fixed." in shown and "<script>" not in shown
+    assert 'href="/you-said-we-did"' in shown
+    assert nothing.strip() == ""
+
+
+def test_landing_page_links_the_public_page(app, client):
+    assert 'href="/you-said-we-did"' in client.get("/").get_data(as_text=True)
+    empty = client.get("/you-said-we-did")
+    assert empty.status_code == 200 and "Nothing has been published yet" in empty.get_data(
+        as_text=True
+    )
