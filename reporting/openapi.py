@@ -15,6 +15,7 @@ ERROR_CODES = {
     "400": "Invalid input; `fields` names each invalid field.",
     "404": "Not found.",
     "413": "Body too large.",
+    "409": "The report is closed; send a new report instead.",
     "415": "Body is not JSON.",
     "429": "Too many requests from this network.",
 }
@@ -104,7 +105,7 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
             },
             "/follow-up": {
                 "post": {
-                    "summary": "Status of a report, by its receipt",
+                    "summary": "Status and conversation of a report, by its receipt",
                     "operationId": "followUp",
                     "requestBody": _json_body("FollowUpRequest"),
                     "responses": {
@@ -118,6 +119,29 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                         },
                         "404": _error_response("No report answers to this receipt."),
                         **_errors("400", "413", "415", "429"),
+                    },
+                }
+            },
+            "/follow-up/messages": {
+                "post": {
+                    "summary": "Answer the reviewers, by receipt",
+                    "operationId": "followUpMessage",
+                    "description": (
+                        "De-identified by the server like a narrative (preview it with "
+                        "/deidentify), sealed, and shown to reviewers from the next daily batch."
+                    ),
+                    "requestBody": _json_body("FollowUpMessageRequest"),
+                    "responses": {
+                        "201": {
+                            "description": "Stored, as shown.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Message"}
+                                }
+                            },
+                        },
+                        "404": _error_response("No report answers to this receipt."),
+                        **_errors("400", "409", "413", "415", "429"),
                     },
                 }
             },
@@ -338,7 +362,29 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                         "kind": {"type": "string", "enum": list(KINDS)},
                         "category": {"type": "string"},
                         "status": {"type": "string"},
-                        "messages": {"type": "array", "items": {"type": "object"}},
+                        "messages": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Message"},
+                        },
+                    },
+                },
+                "FollowUpMessageRequest": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["receipt", "message"],
+                    "properties": {
+                        "receipt": {"type": "string", "maxLength": 64},
+                        "message": {"type": "string", "minLength": 1, "maxLength": max_narrative},
+                        "keep": {"type": "array", "maxItems": 50, "items": {"type": "string"}},
+                    },
+                },
+                "Message": {
+                    "type": "object",
+                    "required": ["author", "period", "text"],
+                    "properties": {
+                        "author": {"type": "string", "enum": ["reporter", "reviewer"]},
+                        "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        "text": {"type": "string", "nullable": True},
                     },
                 },
                 "Taxonomy": {
