@@ -47,15 +47,13 @@ class SealedColumn:
 
 
 def _sealed_columns() -> tuple[SealedColumn, ...]:
-    columns = [SealedColumn(Report, "narrative", lambda row: reports.narrative_context(row.id))]
-    try:  # TEMPORARY until notes and messages land
-        from . import conversation, triage
+    from . import conversation, notes
 
-        columns.append(SealedColumn(Note, "body", triage.note_context))
-        columns.append(SealedColumn(Message, "body", conversation.message_context))
-    except (ImportError, AttributeError):
-        pass
-    return tuple(columns)
+    return (
+        SealedColumn(Report, "narrative", lambda row: reports.narrative_context(row.id)),
+        SealedColumn(Note, "body", notes.note_context),
+        SealedColumn(Message, "body", conversation.message_context),
+    )
 
 
 @dataclass

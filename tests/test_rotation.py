@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from reporting import crypto, keys, reports, rotation
+from reporting import conversation, crypto, keys, notes, reports, rotation
 from reporting.db import database
-from reporting.models import Membership, Report, ReviewGroup, User
+from reporting.models import Membership, Message, Note, Report, ReviewGroup, User
 from reporting.reports import Submission
 
 PASSWORD = "correct horse battery"
@@ -59,14 +59,47 @@ def readable_with(private: bytes) -> int:
     return opened
 
 
+def converse(app) -> str:
+    """A filed report with a reply, a reporter's answer and a note; returns the receipt."""
+    found = app.extensions["reporting"]
+    with app.app_context(), database.connection_context():
+        filed = reports.file_report(
+            Submission(kind="near-miss", category="medication", unit="icu", role="nursing",
+                       narrative="Rotation test narrative with a conversation."),
+            period="2026-10", pepper=found.pepper, scrubber=found.scrubber,
+        )  # fmt: skip
+        conversation.open_reply_channel(filed.receipt, found.pepper)
+        report = Report.get(Report.narrative.is_null(False) & Report.reply_key.is_null(False))
+        conversation.post_reply(report, "Thank you, we are looking into it.",
+                                period="2026-11", max_chars=2000)  # fmt: skip
+        conversation.post_reporter_message(
+            filed.receipt, "It happened again last week.", pepper=found.pepper,
+            period="2026-11", scrubber=found.scrubber, max_chars=2000,
+        )  # fmt: skip
+        notes.add_note(report, "alice", "Check the pump library version.", period="2026-11")
+    return filed.receipt
+
+
+def reviewer_texts(private: bytes) -> list[str]:
+    """Every note and message the group key opens (raises on a wrong key)."""
+    held = keys.GroupKeys({("default", ReviewGroup.default().key_gen): private})
+    texts = []
+    for report in Report.select().where(Report.reply_key.is_null(False)):
+        texts += [n.text for n in notes.list_notes(report, held)]
+        texts += [m.text for m in conversation.thread_for_reviewer(report, held)]
+    return texts
+
+
 def test_rotation_rewraps_everything_and_old_keys_open_nothing(
     app, tmp_path, recovery_key_file, clock
 ):
     add_reviewer(app, tmp_path, recovery_key_file)
-    fill(app, 40)
+    fill(app, 39)
+    receipt = converse(app)
     with app.app_context(), database.connection_context():
         old_private = keys.unlock_with_recovery_key(recovery_key_file.read_text())
         assert readable_with(old_private) == 40
+        assert len(reviewer_texts(old_private)) == 2  # the answer waits for the batch
         user = User.by_username("alice")
         result = rotation.rotate(
             "default",
@@ -75,7 +108,7 @@ def test_rotation_rewraps_everything_and_old_keys_open_nothing(
             cache_seconds=5,
             sleep=lambda seconds: None,
         )
-        assert result.new_gen == 2 and result.rewrapped == 40 and result.members == 1
+        assert result.new_gen == 2 and result.rewrapped == 43 and result.members == 1
         group = ReviewGroup.default()
         assert group.key_gen == 2 and group.switched is None
         assert group.previous_recovery_wrapped is None and group.next_public_key is None
@@ -83,6 +116,22 @@ def test_rotation_rewraps_everything_and_old_keys_open_nothing(
         assert readable_with(old_private) == 0
         new_private = keys.unlock_with_recovery_key(recovery_key_file.read_text())
         assert new_private != old_private and readable_with(new_private) == 40
+        assert sorted(reviewer_texts(new_private)) == [
+            "Check the pump library version.",
+            "Thank you, we are looking into it.",
+        ]
+        for row in Message.select():
+            assert crypto.open_sealed(row.body, new_private, conversation.message_context(row))
+        for row in [*Note.select(), *Message.select()]:
+            assert row.sealed_gen == 2
+            with pytest.raises(crypto.CryptoError):
+                crypto.open_sealed(row.body, old_private, b"any")
+        pepper = app.extensions["reporting"].pepper
+        thread = conversation.thread_by_receipt(receipt, pepper=pepper)
+        assert [m.text for m in thread.messages] == [
+            "Thank you, we are looking into it.",
+            "It happened again last week.",
+        ]
         held = keys.open_group_keys(user.id, keys.open_personal_key(user, PASSWORD))
         assert set(held.keys) == {("default", 2)}
         assert Membership.select().where(Membership.key_gen == 1).count() == 0
