@@ -20,7 +20,7 @@ from .db import database
 
 ANONYMOUS = "anonymous"
 # What an anonymous visitor may cause to be recorded: an attempt at a staff login.
-ANONYMOUS_ACTIONS = frozenset({"login-failed"})
+ANONYMOUS_ACTIONS = frozenset({"login-failed", "login-refused-no-second-factor"})
 
 
 def current_actor() -> str:

@@ -147,6 +147,7 @@ def login():
         audit("login-failed", form.username.data.strip().lower())
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     except accounts.SecondFactorMissing:
+        audit("login-refused-no-second-factor", form.username.data.strip().lower())
         return render_template("auth/login.html", form=form, error=NEEDS_SECOND_FACTOR), 403
     target = safe_next(form.next.data) or landing_for(user.role_set)
     session.clear()  # nothing from before the login (a fixated session) carries over
@@ -171,6 +172,7 @@ def _unlock_keys(user: Any, password: str, now: Any) -> None:
         # password is at hand, so an administrator can grant it group keys.
         personal = keys.give_personal_keys(user, password)
     session_id, secret = keys.start_session(user.id, personal, now)
+    audit("keys-unlocked", user.username, {"groups": sorted(keys.groups_of(user.id))})
     session[KEY_SESSION] = session_id
     session[KEY_SECRET] = base64.urlsafe_b64encode(secret).decode("ascii")
 

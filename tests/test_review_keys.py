@@ -11,7 +11,7 @@ from flask import session
 from reporting import auth, keys, reports, totp
 from reporting.db import database, open_database
 from reporting.instance import initialise
-from reporting.models import Membership, Report, StaffKeySession, User
+from reporting.models import AuditEntry, Membership, Report, StaffKeySession, User
 from reporting.reports import Submission
 
 PASSWORD = "correct horse battery"
@@ -172,6 +172,8 @@ def test_login_unlocks_keys_for_the_session_only_and_logout_or_idling_ends_it(
         kept_cookie = client.get_cookie("session").value
         session_id = session[auth.KEY_SESSION]
     with grouped_app.app_context(), database.connection_context():
+        unlocked = AuditEntry.select().where(AuditEntry.action == "keys-unlocked").get()
+        assert unlocked.actor == "alice" and "patient-safety" in unlocked.detail
         row = StaffKeySession.get_by_id(session_id)
         # The row alone is only ciphertext: the cookie's secret is not in the database.
         personal = keys.open_personal_key(User.by_username("alice"), PASSWORD)
