@@ -1,9 +1,10 @@
 """Scheduled work the app does itself, so a deployment without cron still keeps its promises.
 
 The daily batch (batches.py) must run for reviewers to see anything; the retention purge
-joins it here. Requests call `run_lazily`, which looks at most once a minute per process
-(measured on the app's clock, so tests that move the clock see it run), and
-`reporting batch` calls `run_due` directly. No Flask here.
+(retention.py) must run for content to be destroyed on time; and reviewers' key sessions
+left behind by closed browsers are deleted once idle (keys.py). Requests call `run_lazily`,
+which looks at most once a minute per process (measured on the app's clock, so tests that
+move the clock see it run), and `reporting batch` calls `run_due` directly. No Flask here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import batches
+from . import batches, keys, retention
 
 CHECK_EVERY = timedelta(minutes=1)
 
@@ -22,23 +23,35 @@ CHECK_EVERY = timedelta(minutes=1)
 @dataclass(frozen=True)
 class HousekeepingSettings:
     batch: batches.BatchSettings
+    retention: retention.RetentionSettings
+    staff_idle: timedelta
 
     @classmethod
     def from_config(cls, settings: Mapping[str, Any]) -> HousekeepingSettings:
-        return cls(batch=batches.BatchSettings.from_config(settings))
+        return cls(
+            batch=batches.BatchSettings.from_config(settings),
+            retention=retention.RetentionSettings.from_config(settings),
+            staff_idle=timedelta(minutes=int(settings["STAFF_IDLE_MINUTES"])),
+        )
 
 
 @dataclass(frozen=True)
 class HousekeepingResult:
     batch: batches.BatchResult
-    # The retention purge adds its result here.
+    purge: retention.PurgeResult | None = None
+    idle_key_sessions_ended: int = 0
 
 
 def run_due(settings: HousekeepingSettings, now: datetime) -> HousekeepingResult:
-    """Run every piece of scheduled work that is due; each is idempotent and locked."""
+    """Run every piece of scheduled work that is due; each is idempotent and locked.
+
+    The purge needs an app context (it is audited) and must not run inside a transaction
+    (PostgreSQL's VACUUM cannot).
+    """
     batch = batches.run_due(now, settings.batch)
-    # The retention purge (retention.py) runs here, after the batch.
-    return HousekeepingResult(batch=batch)
+    purge = retention.purge_if_due(now, settings.retention)
+    ended = keys.end_idle_sessions(now, settings.staff_idle)
+    return HousekeepingResult(batch=batch, purge=purge, idle_key_sessions_ended=ended)
 
 
 @dataclass
