@@ -42,12 +42,14 @@ def init_app(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = (
-            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        )
+        headers["Permissions-Policy"] = PERMISSIONS_POLICY
         if request.is_secure:
+            # Only over TLS: a browser ignores HSTS on plain HTTP, and a test server on
+            # loopback must stay reachable without a certificate.
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.endpoint != "static":
+        if request.endpoint != "static" or response.status_code >= 400:
+            # Static files (CSS, the chart library) may be cached; an error page never is,
+            # whatever URL it answers.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response
