@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import conversation, housekeeping, reports, trends
+from . import conversation, reports, trends
 from .auth import api_role_required
 from .errors import api_error
 from .openapi import openapi_document
@@ -55,7 +55,6 @@ def file_report():
     if unknown:
         return api_error(400, "Some fields are invalid.", unknown)
     filed = file_live_report(submission)
-    conversation.open_reply_channel(filed.receipt, found.pepper)
     return jsonify(receipt=filed.receipt, period=filed.period), 201
 
 
@@ -95,7 +94,6 @@ def follow_up():
     receipt = data.get("receipt")
     if not isinstance(receipt, str):
         return api_error(400, "Some fields are invalid.", {"receipt": "must be a string"})
-    housekeeping.run_for_app(current_app, services().clock())
     try:
         thread = conversation.thread_by_receipt(receipt, pepper=services().pepper)
     except reports.ReceiptNotFound:
@@ -136,7 +134,6 @@ def follow_up_message():
     if fields:
         return api_error(400, "Some fields are invalid.", fields)
     found = services()
-    housekeeping.run_for_app(current_app, found.clock())
     try:
         sent = conversation.post_reporter_message(
             receipt,
@@ -180,6 +177,5 @@ def openapi():
 
 
 def _max_narrative() -> int:
-    from flask import current_app
 
     return int(current_app.config["MAX_NARRATIVE_CHARS"])

@@ -28,7 +28,7 @@ from .keys import GroupKeys
 from .models import Message, Report, ReviewGroup
 from .reports import ReceiptNotFound
 
-RECEIPT_KEY_PURPOSE = b"reporting/receipt-key/v1"
+RECEIPT_KEY_PURPOSE = receipts.RECEIPT_KEY_PURPOSE
 REPORTER, REVIEWER = "reporter", "reviewer"
 _NO_RECEIPT = "0" * receipts.LENGTH
 _NO_REPORT = "0" * 32
@@ -89,9 +89,7 @@ def _receipt_copy_context(report_id: str, message_id: str) -> bytes:
     return _context(report_id, message_id) + b":receipt"
 
 
-def receipt_private_key(code: str, report_id: str, pepper: bytes) -> bytes:
-    """The reporter's private key for one report, from the normalised receipt."""
-    return crypto.secret_from_text(code, report_id.encode("ascii") + pepper, RECEIPT_KEY_PURPOSE)
+receipt_private_key = receipts.receipt_private_key
 
 
 # A sealed item that no receipt opens: the not-found path tries it, so an unknown or purged

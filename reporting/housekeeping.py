@@ -4,7 +4,9 @@ The daily batch (batches.py) must run for reviewers to see anything; the retenti
 (retention.py) must run for content to be destroyed on time; and reviewers' key sessions
 left behind by closed browsers are deleted once idle (keys.py). Requests call `run_lazily`,
 which looks at most once a minute per process (measured on the app's clock, so tests that
-move the clock see it run), and `reporting batch` calls `run_due` directly. No Flask here.
+move the clock see it run), and `reporting batch` calls `run_due` directly. Only staff
+requests run it, never a reporter's: the purge's audit entry would otherwise record when a
+reporter came by. No Flask here.
 """
 
 from __future__ import annotations

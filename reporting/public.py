@@ -13,7 +13,7 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from . import conversation, drafts, housekeeping, receipts, reports
+from . import conversation, drafts, receipts, reports
 from .forms import (
     DISTRESS_TYPE_WORDS,
     POTENTIAL_HARM_WORDS,
@@ -131,7 +131,6 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
 
 def _file(submission: reports.Submission):
     filed = file_live_report(submission)
-    conversation.open_reply_channel(filed.receipt, services().pepper)
     session.clear()  # the reporter's session ends at filing
     return render_template(
         "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()
@@ -204,7 +203,6 @@ def follow_up():
 def follow_up_status():
     form = FollowUpForm()
     form.validate()
-    housekeeping.run_for_app(current_app, services().clock())
     receipt = form.receipt.data or ""
     try:
         thread = conversation.thread_by_receipt(receipt, pepper=services().pepper)

@@ -41,3 +41,21 @@ def normalise(text: str) -> str | None:
 def receipt_digest(code: str, pepper: bytes) -> str:
     """What is stored: a keyed derivation that the database alone cannot reverse or test."""
     return hmac.new(pepper, code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+# The reporter's key pair for one report's conversation, derived from the receipt: reviewers
+# seal replies to its public half (stored at filing), and only the receipt opens them.
+RECEIPT_KEY_PURPOSE = b"reporting/receipt-key/v1"
+
+
+def receipt_private_key(code: str, report_id: str, pepper: bytes) -> bytes:
+    """The reporter's private key for one report, from the normalised receipt."""
+    from . import crypto
+
+    return crypto.secret_from_text(code, report_id.encode("ascii") + pepper, RECEIPT_KEY_PURPOSE)
+
+
+def reply_public_key(code: str, report_id: str, pepper: bytes) -> bytes:
+    from . import crypto
+
+    return crypto.public_key_of(receipt_private_key(code, report_id, pepper))

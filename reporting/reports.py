@@ -287,7 +287,8 @@ def file_report(
     for _attempt in range(3):
         report_id = secrets.token_hex(16)
         receipt = receipts.new_receipt()
-        digest = receipts.receipt_digest(receipts.normalise(receipt), pepper)
+        code = receipts.normalise(receipt)
+        digest = receipts.receipt_digest(code, pepper)
         sealed = (
             crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
             if narrative
@@ -311,6 +312,8 @@ def file_report(
                     receipt_digest=digest,
                     narrative=sealed,
                     sealed_gen=key.gen,
+                    # Reviewers can reply at once; only the receipt opens what they seal.
+                    reply_key=receipts.reply_public_key(code, report_id, pepper),
                 )
         except IntegrityError:  # a 128-bit id or 80-bit receipt collided: draw again
             continue
