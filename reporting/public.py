@@ -13,7 +13,7 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from . import conversation, drafts, receipts, reports
+from . import actions, conversation, drafts, receipts, reports
 from .forms import (
     DISTRESS_TYPE_WORDS,
     POTENTIAL_HARM_WORDS,
@@ -231,6 +231,7 @@ def _status_page(thread, receipt: str, *, status: int = 200, **extra):
         category=services().require_taxonomy().category(thread.kind, thread.category),
         answer_form=AnswerForm(formdata=None),
         max_chars=_max_message(),
+        summaries=actions.summaries_for(thread.kind, thread.category, thread.period),
         **extra,
     ), status
 

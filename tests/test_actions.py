@@ -17,7 +17,7 @@ from conftest import csrf_token
 from flask import render_template
 from helpers import add_reports
 
-from reporting import accounts, actions
+from reporting import accounts, actions, reports
 from reporting.db import database
 from reporting.models import ActionSummary, AuditEntry, Report
 from reporting.services import released_cells
@@ -195,3 +195,33 @@ def test_landing_page_links_the_public_page(app, client):
     assert empty.status_code == 200 and "Nothing has been published yet" in empty.get_data(
         as_text=True
     )
+
+
+def test_a_receipt_holder_whose_report_fed_a_summary_sees_it_on_the_follow_up_page(
+    quarter_released,
+):
+    app = quarter_released
+    publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted on every ward.")
+    found = app.extensions["reporting"]
+    with app.app_context(), database.connection_context():
+        receipts = {
+            period: reports.file_report(
+                reports.Submission(kind="near-miss", category="fall", unit="icu", role="nursing"),
+                period=period,
+                pepper=found.pepper,
+                scrubber=found.scrubber,
+            ).receipt
+            for period in ("2026-08", "2026-11")
+        }
+    client = app.test_client()
+    pages = {}
+    for period, receipt in receipts.items():
+        form = client.get("/follow-up").get_data(as_text=True)
+        response = client.post(
+            "/follow-up", data={"csrf_token": csrf_token(form), "receipt": receipt}
+        )
+        assert response.status_code == 200
+        pages[period] = response.get_data(as_text=True)
+    assert "Bed alarms were fitted on every ward." in pages["2026-08"]
+    assert "You said, we did" in pages["2026-08"]
+    assert "Bed alarms" not in pages["2026-11"]
