@@ -6,7 +6,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts_cli, audit_cli, instance, retention_cli, review_cli, rotation_cli
+from . import (
+    accounts_cli,
+    audit_cli,
+    backup_cli,
+    instance,
+    retention_cli,
+    review_cli,
+    rotation_cli,
+)
 from .auditing import audit
 
 
@@ -166,6 +174,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(retention_cli.hold_group)
     app.cli.add_command(retention_cli.purge_command)
     app.cli.add_command(review_cli.batch_command)
+    app.cli.add_command(backup_cli.backup_command)
+    app.cli.add_command(backup_cli.restore_command)
+    app.cli.add_command(backup_cli.check_command)
 
 
 def _create_cli_app() -> Flask:

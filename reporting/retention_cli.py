@@ -72,8 +72,13 @@ def hold_list_command() -> None:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
+@click.option(
+    "--backups-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Also list the backups in DIR past their expiry (they must be destroyed).",
+)
 @with_appcontext
-def purge_command(dry_run: bool) -> None:
+def purge_command(dry_run: bool, backups_dir: str | None) -> None:
     """Destroy narratives, notes and messages past retention, except under a legal hold."""
     with database.connection_context():
         result = retention.purge(services().clock(), _settings(), dry_run=dry_run)
@@ -82,3 +87,13 @@ def purge_command(dry_run: bool) -> None:
         f"{verb} {result.purged} report(s); {result.held} held back by a legal hold "
         "(coded fields and released numbers are kept)"
     )
+    if backups_dir:
+        from .backup import expired_backups
+
+        today = retention.local_date(services().clock(), _settings().timezone)
+        expired = expired_backups(backups_dir, today)
+        for found in expired:
+            click.echo(
+                f"expired backup: {found.path} (expired {found.manifest.expires}): destroy it"
+            )
+        click.echo(f"{len(expired)} backup(s) in {backups_dir} past their expiry")
