@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres lint format bench bench-deid bench-review bench-trends clean
+.PHONY: install run init demo test test-postgres test-e2e lint format bench bench-deid bench-review bench-trends clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,14 @@ test: $(STAMP)
 ## The storage tests again, on PostgreSQL (PG_TEST_URL).
 test-postgres: $(STAMP)
 	REPORTING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m postgres
+
+## Browser tests: playwright drives Debian's chromium (/usr/bin/chromium; apt-get install chromium).
+$(E2E_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,e2e]'
+	touch $(E2E_STAMP)
+
+test-e2e: $(E2E_STAMP)
+	$(BIN)/pytest -m e2e tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
