@@ -39,11 +39,72 @@ def _errors(*statuses: str) -> dict[str, Any]:
     return {status: _error_response(ERROR_CODES[status]) for status in statuses}
 
 
+# What one query parameter can say; rules across parameters (one published table, a period
+# of the chosen granularity, since not after until) are checked by the server: 400 names them.
+_DIMENSION = "(kind|category|department|unit|role|severity)"
+GROUP_BY_PATTERN = rf"^(\s*{_DIMENSION}\s*(,\s*{_DIMENSION}\s*)*)?$"
+PERIOD_PATTERN = r"^\s*[0-9]{4}(-[0-9]{2}|-Q[1-4])?\s*$"
+
+NEAR_MISS_FIELDS = {
+    "stopped_by": {"type": "string", "enum": list(STOPPED_BY)},
+    "potential_harm": {"type": "string", "enum": list(POTENTIAL_HARM)},
+}
+MORAL_DISTRESS_FIELDS = {
+    "intensity": {"type": "integer", "minimum": 0, "maximum": 10},
+    "distress_type": {"type": "string", "enum": list(DISTRESS_TYPES)},
+}
+
+EITHER_KIND_FIELDS = NEAR_MISS_FIELDS | MORAL_DISTRESS_FIELDS
+
+
+def _submission(
+    kind: str,
+    taxonomy: Taxonomy,
+    units: list[str],
+    max_narrative: int,
+    own_fields: dict[str, Any],
+) -> dict[str, Any]:
+    """One kind's report: its active categories and only the coded fields of that kind.
+
+    ``kind`` "any" gives the union of both kinds, which the oneOf above then narrows.
+    """
+    kinds = list(KINDS) if kind == "any" else [kind]
+    categories = sorted({c.slug for k in kinds for c in taxonomy.categories_of(k)})
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", "category"],
+        "properties": {
+            "kind": {"type": "string", "enum": kinds},
+            "category": {
+                "type": "string",
+                "enum": categories,
+                "description": "A category slug of the chosen kind.",
+            },
+            "unit": {"type": "string", "enum": units, "default": NOT_GIVEN},
+            "role": {"type": "string", "enum": list(ROLES), "default": NOT_GIVEN},
+            **own_fields,
+            "narrative": {
+                "type": "string",
+                "maxLength": max_narrative,
+                "description": "De-identified by the server before it is sealed.",
+            },
+            "keep": {
+                "type": "array",
+                "maxItems": 50,
+                "items": {"type": "string"},
+                "description": "Exact words the reporter chose to keep unscrubbed.",
+            },
+        },
+    }
+
+
 def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
     categories = sorted({slug for (_, slug) in taxonomy.categories})
+    # Live filing takes active units and departments only; retired ones stay for imports.
     units = (
-        sorted(taxonomy.units)
-        + [DEPARTMENT_PREFIX + slug for slug in sorted(taxonomy.departments)]
+        sorted(slug for slug, unit in taxonomy.units.items() if not unit.retired)
+        + [DEPARTMENT_PREFIX + d.slug for d in taxonomy.active_departments()]
         + [NOT_GIVEN]
     )
     named_list = {
@@ -168,20 +229,25 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
                             "name": "group_by",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
-                            "description": "Comma-separated dimensions, may be empty.",
+                            "schema": {"type": "string", "pattern": GROUP_BY_PATTERN},
+                            "description": (
+                                "Comma-separated dimensions of one published table, each "
+                                "at most once, none also given as a filter; may be empty."
+                            ),
                         },
                         {
                             "name": "since",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "pattern": PERIOD_PATTERN},
+                            "description": "A period of the granularity: 2026-03, 2026-Q1, 2026.",
                         },
                         {
                             "name": "until",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "pattern": PERIOD_PATTERN},
+                            "description": "A period of the granularity, not before since.",
                         },
                         {
                             "name": "kind",
@@ -266,52 +332,25 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
             },
             "schemas": {
                 "ReportSubmission": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["kind", "category"],
-                    "properties": {
-                        "kind": {"type": "string", "enum": list(KINDS)},
-                        "category": {
-                            "type": "string",
-                            "enum": categories,
-                            "description": "A category slug of the chosen kind.",
-                        },
-                        "unit": {"type": "string", "enum": units, "default": NOT_GIVEN},
-                        "role": {"type": "string", "enum": list(ROLES), "default": NOT_GIVEN},
-                        "intensity": {
-                            "type": "integer",
-                            "minimum": 0,
-                            "maximum": 10,
-                            "description": "Moral distress only.",
-                        },
-                        "distress_type": {
-                            "type": "string",
-                            "enum": list(DISTRESS_TYPES),
-                            "description": "Moral distress only.",
-                        },
-                        "stopped_by": {
-                            "type": "string",
-                            "enum": list(STOPPED_BY),
-                            "description": "Near-miss only.",
-                        },
-                        "potential_harm": {
-                            "type": "string",
-                            "enum": list(POTENTIAL_HARM),
-                            "description": "Near-miss only.",
-                        },
-                        "narrative": {
-                            "type": "string",
-                            "maxLength": max_narrative,
-                            "description": "De-identified by the server before it is sealed.",
-                        },
-                        "keep": {
-                            "type": "array",
-                            "maxItems": 50,
-                            "items": {"type": "string"},
-                            "description": "Exact words the reporter chose to keep unscrubbed.",
-                        },
-                    },
+                    **_submission(
+                        "any",
+                        taxonomy,
+                        units,
+                        max_narrative,
+                        NEAR_MISS_FIELDS | MORAL_DISTRESS_FIELDS,
+                    ),
+                    "description": "A report of either kind: each kind has its own fields.",
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/NearMissSubmission"},
+                        {"$ref": "#/components/schemas/MoralDistressSubmission"},
+                    ],
                 },
+                "NearMissSubmission": _submission(
+                    "near-miss", taxonomy, units, max_narrative, NEAR_MISS_FIELDS
+                ),
+                "MoralDistressSubmission": _submission(
+                    "moral-distress", taxonomy, units, max_narrative, MORAL_DISTRESS_FIELDS
+                ),
                 "Receipt": {
                     "type": "object",
                     "required": ["receipt", "period"],
