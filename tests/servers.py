@@ -26,6 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 BOOT_SECONDS = 45
@@ -145,6 +147,28 @@ def start_command(
     )
 
 
+@contextlib.contextmanager
+def redis_namespace(url: str, label: str) -> Iterator[tuple[redis.Redis, str]]:
+    """A Redis database and a rate-limit key prefix of one test's own, removed afterwards.
+
+    The rotating address secret (ratelimit.py) has a fixed name shared by everything using
+    the database; it is removed only if this test created it (it holds no address, and
+    expires by itself anyway).
+    """
+    store = redis.Redis.from_url(url)
+    store.ping()
+    prefix = f"{label}-{os.urandom(6).hex()}"
+    secrets_before = set(store.scan_iter("reporting:ratelimit-secret:*"))
+    try:
+        yield store, prefix
+    finally:
+        for name in store.scan_iter(f"*{prefix}*"):
+            store.delete(name)
+        for name in set(store.scan_iter("reporting:ratelimit-secret:*")) - secrets_before:
+            store.delete(name)
+        store.close()
+
+
 def group_alive(pgid: int) -> bool:
     """Whether any process of the group is still running (zombies count as gone)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -225,7 +249,9 @@ class AppServer:
             try:
                 if request(self.port, "GET", "/api/v1/taxonomy", timeout=5).status == 200:
                     return
-            except OSError:
+            # Before gunicorn listens, a connection may even meet itself (TCP simultaneous
+            # open, when the kernel picks the port as the source port): not an answer.
+            except (OSError, http.client.HTTPException):
                 pass
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=POLL_SECONDS)
