@@ -377,3 +377,35 @@ def test_purge_lists_backups_past_their_expiry(backend, make_app, clock, tmp_pat
     assert "1 backup(s)" in result.output and "foreign.tar" not in result.output
     assert [b.path.name for b in expired_backups(folder, date(2026, 12, 14))] == ["old.tar"]
     assert expired_backups(folder, date(2026, 12, 13)) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_postgres_restore_into_a_schema_of_the_same_name_or_refused_when_it_is_taken(
+    backend, make_app, database_url, recovery_key_file, clock, tmp_path, monkeypatch
+):
+    """The dump's own schema: reused when the target is that (empty) schema, never clobbered."""
+    app = make_app()
+    _file(app.test_client(), 3)
+    archive = tmp_path / "b.tar"
+    assert invoke(app, "backup", str(archive)).exit_code == 0
+    dumped = read_manifest(archive).postgres_schema
+    assert dumped and dumped in database_url
+    close_all(database.obj)
+
+    # Another schema of the same database: the backup's schema is there (the live one).
+    beside = database_url.replace(dumped, "t_other_" + secrets.token_hex(4))
+    target = cli_app(tmp_path / "beside", beside, clock, monkeypatch)
+    result = invoke(target, "restore", str(archive))
+    assert result.exit_code != 0
+    assert f"holds schema '{dumped}', which already exists" in result.output, result.output
+    assert not (tmp_path / "beside" / "secrets.json").exists()
+    close_all(database.obj)
+
+    # A new database with an empty schema of the backup's name: its CREATE SCHEMA is skipped.
+    with fresh_pg_database(dumped) as url:
+        target = cli_app(tmp_path / "same-name", url, clock, monkeypatch)
+        result = invoke(target, "restore", str(archive))
+        assert result.exit_code == 0, result.output
+        assert list(narratives_opened_with(recovery_key_file).values()) == [NARRATIVE.format(n=3)]
+        close_all(database.obj)
