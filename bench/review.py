@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> dict:
         app = create_app({"RATELIMIT_ENABLED": False}, serving=True)
         found = app.extensions["reporting"]
         rng = random.Random(7)
-        units = [u.slug for u in found.taxonomy.units] if found.taxonomy else ["icu"]
+        units = list(found.taxonomy.units) if found.taxonomy else ["icu"]
         started = time.perf_counter()
         with app.app_context(), database.connection_context():
             user = accounts.create_user("reviewer", PASSWORD, ["reviewer"])

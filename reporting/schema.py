@@ -102,6 +102,11 @@ def _v4_reviewers_workspace(db: Database) -> None:
     if "recovery_scheme" not in existing:
         ReviewGroup.update(recovery_scheme=1).execute()
         Report.update(in_inbox=True).execute()
+    # The inbox walks this in order, one status at a time (triage.py); it covers the filters.
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS report_inbox ON "report" '
+        "(review_group_id, in_inbox, purged, status, category, kind, unit, severity)"
+    )
     db.create_tables(
         [
             Membership,
