@@ -217,3 +217,14 @@ def test_page_has_no_serious_or_critical_axe_violation(name, request, browse, ax
         if v["impact"] in BLOCKING
     ]
     assert not blocking, f"{name} ({page.url}):\n" + "\n".join(blocking)
+
+
+def test_axe_reports_a_violation_it_is_shown(browse, ward):
+    """The harness is not blind: an unlabelled field added to a page is a critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = browse(ward)
+    page.goto("/follow-up")
+    page.evaluate("document.querySelector('label[for=receipt]').remove()")
+    violations = Axe().run(page).response["violations"]
+    assert ("label", "critical") in [(v["id"], v["impact"]) for v in violations]
