@@ -232,7 +232,9 @@ def authenticate(
     """
     moment = _utc(now)
     password = password if isinstance(password, str) else ""
-    user = User.by_username(username) if isinstance(username, str) else None
+    # A name no account can have is looked up nowhere (PostgreSQL refuses a NUL in a query).
+    can_exist = isinstance(username, str) and _USERNAME.match(username)
+    user = User.by_username(username) if can_exist else None
     if user is None or not user.active:
         _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
         raise LoginFailed("wrong username or password")

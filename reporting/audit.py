@@ -119,6 +119,11 @@ def _append_lock() -> Iterator[None]:
             yield
 
 
+def _storable(text: object) -> str:
+    """PostgreSQL text cannot hold NUL, and a typed username may contain one: mark it instead."""
+    return str(text).replace("\x00", "\ufffd")
+
+
 def append(
     key: bytes,
     *,
@@ -138,9 +143,9 @@ def append(
     stored_detail = _canonical_detail(detail)
     values = {
         "at": _utc(at),
-        "actor": str(actor)[:MAX_ACTOR],
-        "action": str(action)[:MAX_ACTION],
-        "object": str(obj or "")[:MAX_OBJECT],
+        "actor": _storable(actor)[:MAX_ACTOR],
+        "action": _storable(action)[:MAX_ACTION],
+        "object": _storable(obj or "")[:MAX_OBJECT],
         "detail": stored_detail,
     }
     with _append_lock():
