@@ -85,4 +85,8 @@ def init_app(app: Flask) -> None:
         int(float(app.config["RATELIMIT_KEY_ROTATION_HOURS"]) * 3600), redis_url
     )
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "reporting")
+    # flask-limiter keeps `enabled` on the (module-level) Limiter and defaults each app to
+    # the previous app's value: one app made with limits off would switch them off for every
+    # app made after it in the same process. Each app states its own setting.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)

@@ -282,3 +282,20 @@ def test_with_redis_the_limit_holds_across_two_instances_and_no_address_is_kept(
         for value in [name, *_redis_values(store, name)]:
             hits += [f"{label} in {name!r}" for needle, label in needles.items() if needle in value]
     assert not hits, "client addresses in Redis:\n" + "\n".join(hits[:20])
+
+
+def test_limits_stay_on_for_an_app_made_after_one_with_limits_off(make_app):
+    """flask-limiter's Limiter is one per process; an app with limits off must not leak that.
+
+    (Found while running this suite: fuzzing tests make apps with RATELIMIT_ENABLED=False,
+    and every app made after them in the same process had no flood control.)
+    """
+    make_app(RATELIMIT_ENABLED=False)
+    client = make_app(RATELIMIT_FILING="2 per hour").test_client()
+    statuses = [
+        client.post(
+            "/api/v1/reports", json=BODY, environ_base={"REMOTE_ADDR": OTHERS[0]}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [201, 201, 429]
