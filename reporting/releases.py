@@ -161,7 +161,8 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
         for c in ReleasedCell.select().where(ReleasedCell.release.in_([r.month for r in earlier]))
     }
     cells, relations, new_keys = assemble(builder, month, month_values, stored)
-    outcome = disclosure.suppress(cells, relations, threshold)
+    protector = cube.Protector(builder, {key[0] for key in cells})
+    outcome = disclosure.suppress(cells, relations, threshold, protector.protect)
 
     hidden_new = [k for k in new_keys if k in outcome.hidden]
     at_least_k = sum(1 for k in hidden_new if cells[k].value >= threshold)
