@@ -208,6 +208,7 @@ def test_api_bodies_never_fail_with_a_server_error(scene, path):
         assert_api_answer(response, allowed, path)
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 TRENDS_PARAMS = [
@@ -236,6 +237,7 @@ def test_trends_parameters_never_fail_with_a_server_error(scene):
         assert_api_answer(response, {200, 400}, f"/api/v1/trends?{query}")
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 # --- the reporter's forms ------------------------------------------------------------------
@@ -258,6 +260,7 @@ def test_every_step_of_the_report_form_never_fails_with_a_server_error(scene):
         assert_page_answer(response, {200, 400, 413}, f"/report {body}")
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 def test_follow_up_forms_never_fail_with_a_server_error(scene):
@@ -287,6 +290,7 @@ def test_follow_up_forms_never_fail_with_a_server_error(scene):
         assert_page_answer(answer, {200, 400, 404, 413}, f"/follow-up/answer {answer_body}")
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 # --- the staff forms -----------------------------------------------------------------------
@@ -310,6 +314,7 @@ def test_login_form_never_fails_with_a_server_error(scene):
         assert_page_answer(response, {200, 302, 400, 401, 403, 413}, f"/login {body}")
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 def test_review_forms_never_fail_with_a_server_error(scene):
@@ -339,6 +344,7 @@ def test_review_forms_never_fail_with_a_server_error(scene):
         assert staff.get(f"/review/{report_id}").status_code == 200
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 def test_publishing_you_said_we_did_never_fails_with_a_server_error(scene):
@@ -363,6 +369,7 @@ def test_publishing_you_said_we_did_never_fails_with_a_server_error(scene):
         assert_page_answer(response, {200, 302, 400, 413}, f"/review/actions {body}")
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 def test_stepping_aside_from_any_address_never_fails_with_a_server_error(scene):
@@ -377,6 +384,7 @@ def test_stepping_aside_from_any_address_never_fails_with_a_server_error(scene):
         assert_page_answer(response, {302, 404, 413}, target)
 
     run()
+    print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
 
 
 def test_the_answer_checks_catch_a_server_error_and_a_bare_error_body(fuzz_app):
