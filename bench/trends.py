@@ -223,8 +223,10 @@ class Generator:
 
 INSERT_SQL = (
     "INSERT INTO report (id, period, kind, category, unit, role, intensity, distress_type, "
-    "stopped_by, potential_harm, severity, status, review_group_id, receipt_digest, narrative) "
-    "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, 'received', 'default', ?, NULL)"
+    "stopped_by, potential_harm, severity, status, review_group_id, receipt_digest, narrative, "
+    "sealed_gen, in_inbox, waiting_batches, feedback_given, reporter_replied, purged) "
+    "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, 'received', 'default', ?, NULL, "
+    "1, 0, 0, 0, 0, 0)"
 )
 
 
@@ -955,16 +957,28 @@ def code_version() -> dict:
         )
         return done.stdout.strip()
 
-    modules = ("disclosure", "releases", "cube", "trends", "services", "api", "auth", "accounts")
+    modules = (
+        "disclosure/__init__",
+        "disclosure/engine",
+        "disclosure/bounds",
+        "disclosure/rowspace",
+        "releases",
+        "cube",
+        "trends",
+        "services",
+        "api",
+        "auth",
+        "accounts",
+    )
+
+    def digest(module: str) -> str:
+        path = PROJECT_ROOT / "reporting" / f"{module}.py"
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "-"
+
     return {
         "head": git("rev-parse", "--short", "HEAD"),
         "uncommitted": git("status", "--porcelain", "--", "reporting").splitlines(),
-        "sha256": {
-            m: hashlib.sha256((PROJECT_ROOT / "reporting" / f"{m}.py").read_bytes()).hexdigest()[
-                :12
-            ]
-            for m in modules
-        },
+        "sha256": {m: digest(m) for m in modules},
     }
 
 

@@ -119,3 +119,105 @@ def test_residual_cells_are_hidden_and_protected():
     assert "rest" in outcome.hidden
     assert "u" in outcome.hidden or "t" in outcome.hidden
     assert outcome.hidden_at_least_k == 1
+
+
+# -- the pieces: bounds with reasons, protection boxes -------------------------------------
+
+
+def test_bounds_pin_a_cell_and_name_the_rows_behind_it():
+    from reporting.disclosure.bounds import propagate
+
+    # Relation 7: a + b = 4 (published total 4); relation 9: b - c = 0 and c <= 0 via 3: c = 0.
+    rows = [(7, {"a": 1, "b": 1}, 4), (9, {"b": 1, "c": -1}, 0), (3, {"c": 1}, 0)]
+    pinned, reasons = propagate(rows)
+    assert set(pinned) == {"a", "b", "c"}
+    assert 7 in reasons["a"] and 3 in reasons["c"]
+    # Nothing pins two cells that only share a total.
+    pinned, _ = propagate([(1, {"x": 1, "y": 1}, 9)])
+    assert pinned == []
+
+
+def _december_system():
+    from reporting import cube, releases
+
+    mapping = cube.OrgMapping(
+        departments=("d1", "d2"),
+        units={"u1": ("d1", True), "u2": ("d1", True), "u3": ("d2", True), "s": ("d2", False)},
+        categories=(("near-miss", "fall"), ("near-miss", "medication"), ("moral-distress", "x")),
+    )
+    builder = cube.CubeBuilder(mapping)
+    leaves = {
+        (unit, kind, category, role, "low"): 6
+        for unit in ("u1", "u2", "u3", "s")
+        for kind, category in mapping.categories
+        for role in ("nursing", "medical")
+    }
+    leaves[("u1", "near-miss", "fall", "nursing", "low")] = 3
+    leaves[("u1", "near-miss", "fall", "medical", "low")] = 0
+    month_values = {
+        f"2026-{m:02d}": builder.month_values(f"2026-{m:02d}", leaves) for m in range(10, 13)
+    }
+    cells, relations, _ = releases.assemble(builder, "2026-12", month_values, {})
+    return builder, cells, relations
+
+
+def test_every_protection_box_moves_reports_without_changing_any_relation():
+    import itertools
+    import random
+
+    from reporting import cube
+
+    builder, cells, relations = _december_system()
+    protector = cube.Protector(builder, {key[0] for key in cells})
+    target = ("2026-Q4", "d:d1", "near-miss", "*", "nursing", "*")
+    options = []
+    for chains, node in protector._attributes(target):
+        under = [leaf for leaf, chain in chains.items() if node in chain]
+        outside = [leaf for leaf, chain in chains.items() if node not in chain]
+        options.append([(a, b) for a in under for b in [None, *outside]])
+    choices = list(itertools.product(*options))
+    for choice in random.Random(5).sample(choices, 300):
+        move = dict(protector.support(choice, cells))
+        for relation in relations:
+            assert move.get(relation.parent, 0) == sum(move.get(c, 0) for c in relation.children)
+
+
+def _range_of(target, cells, relations, hidden):
+    """The attacker's linear program: min and max of ``target`` given every published cell."""
+    from scipy.optimize import linprog
+
+    columns = sorted(hidden, key=repr)
+    index = {key: i for i, key in enumerate(columns)}
+    a_eq, b_eq = [], []
+    for relation in relations:
+        row = [0.0] * len(columns)
+        rhs = 0.0
+        for key, coef in [(relation.parent, -1.0)] + [(c, 1.0) for c in relation.children]:
+            if key in index:
+                row[index[key]] += coef
+            else:
+                rhs -= coef * cells[key].value
+        if any(row):
+            a_eq.append(row)
+            b_eq.append(rhs)
+    goal = [0.0] * len(columns)
+    goal[index[target]] = 1.0
+    low = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    high = linprog([-g for g in goal], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return low.fun, -high.fun
+
+
+def test_a_protection_box_unpins_the_target():
+    from reporting import cube
+
+    builder, cells, relations = _december_system()
+    protector = cube.Protector(builder, {key[0] for key in cells})
+    target = ("2026-12", "u:u1", "near-miss", "fall", "*", "*")
+    residuals = {key for key in cells if not cells[key].publishable}
+    hidden = {target} | residuals
+    low, high = _range_of(target, cells, relations, hidden)
+    assert low == high == 3  # pinned: every other number is published
+    box = protector.protect(frozenset([target]), cells, hidden.__contains__, lambda key: True)
+    assert box and target not in box
+    low, high = _range_of(target, cells, relations, hidden | set(box))
+    assert low < high
