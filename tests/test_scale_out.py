@@ -127,7 +127,7 @@ def test_two_instances_on_one_database_serve_one_reviewer_and_build_a_due_releas
     made = run_command(first_dir, database_url, "token", "add", "board")
     assert made.returncode == 0, made.stderr
     token = next(line for line in made.stdout.splitlines() if line.startswith("rpt_"))
-    months = months_due_now()
+    months = months_due_now(6)  # enough work that the two requests surely overlap
 
     with redis_namespace(REDIS_URL, "scale-out") as (_store, prefix):
         shared = {"RATELIMIT_STORAGE": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
