@@ -55,7 +55,8 @@ hostile_text = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
     st.sampled_from(SPECIAL_TEXT),
 )
-# A URL path segment: no separator the test client would read as a new part of the URL.
+# A URL path segment: no separator the test client would read as a new part of the URL. Some
+# segments (an encoded slash, dots) still land on another route: 405 is a fair answer there.
 path_segments = hostile_text.filter(lambda t: t and not set(t) & set("/?#"))
 json_scalars = st.one_of(
     st.none(),
@@ -340,7 +341,7 @@ def test_review_forms_never_fail_with_a_server_error(scene):
         path = f"/review/{target}/{name}"
         response = staff.post(path, data=body)
         count(f"/review/<id>/{name}")
-        assert_page_answer(response, {200, 302, 400, 404, 413}, f"{path} {body}")
+        assert_page_answer(response, {200, 302, 400, 404, 405, 413}, f"{path} {body}")
         assert staff.get(f"/review/{report_id}").status_code == 200
 
     run()
@@ -381,7 +382,7 @@ def test_stepping_aside_from_any_address_never_fails_with_a_server_error(scene):
     def run(target, body):
         response = staff.post(f"/review/{target}/step-aside", data=body)
         count("/review/<id>/step-aside")
-        assert_page_answer(response, {302, 404, 413}, target)
+        assert_page_answer(response, {302, 404, 405, 413}, target)
 
     run()
     print(f"\nfuzz cases so far: {dict(FIGURES)}, total {sum(FIGURES.values())}")
