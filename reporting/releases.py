@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import fn
 
-from . import cube, disclosure
+from . import cube, disclosure, protection
 from .db import database, is_sqlite
 from .models import Release, ReleasedCell, Report
 from .periods import Clock
@@ -161,7 +161,7 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
         for c in ReleasedCell.select().where(ReleasedCell.release.in_([r.month for r in earlier]))
     }
     cells, relations, new_keys = assemble(builder, month, month_values, stored)
-    protector = cube.Protector(builder, {key[0] for key in cells})
+    protector = protection.Protector(builder, {key[0] for key in cells})
     outcome = disclosure.suppress(cells, relations, threshold, protector.protect)
 
     hidden_new = [k for k in new_keys if k in outcome.hidden]

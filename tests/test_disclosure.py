@@ -165,10 +165,10 @@ def test_every_protection_box_moves_reports_without_changing_any_relation():
     import itertools
     import random
 
-    from reporting import cube
+    from reporting import protection
 
     builder, cells, relations = _december_system()
-    protector = cube.Protector(builder, {key[0] for key in cells})
+    protector = protection.Protector(builder, {key[0] for key in cells})
     target = ("2026-Q4", "d:d1", "near-miss", "*", "nursing", "*")
     options = []
     for chains, node in protector._attributes(target):
@@ -208,10 +208,10 @@ def _range_of(target, cells, relations, hidden):
 
 
 def test_a_protection_box_unpins_the_target():
-    from reporting import cube
+    from reporting import protection
 
     builder, cells, relations = _december_system()
-    protector = cube.Protector(builder, {key[0] for key in cells})
+    protector = protection.Protector(builder, {key[0] for key in cells})
     target = ("2026-12", "u:u1", "near-miss", "fall", "*", "*")
     residuals = {key for key in cells if not cells[key].publishable}
     hidden = {target} | residuals

@@ -16,7 +16,7 @@ k, and the states fixed by earlier releases. The output is the set of hidden cel
 
 Whenever a check fails, more cells are hidden and the checks run again (``engine``): the
 cheapest published cell in the relations that pin the problem, or, for a cell found pinned
-again, a whole protection box chosen by the caller's ``protector`` (``cube.Protector``).
+again, a whole protection box chosen by the caller's ``protector`` (``protection.Protector``).
 Cost prefers the finest cells (months before quarters, units before departments, categories
 before kinds), then the smallest count, then the key, so the result is deterministic and
 organisation, department and quarter figures survive.
