@@ -20,7 +20,9 @@ def test_key_is_an_hmac_that_changes_with_the_rotation_secret():
     key = keyer.key_for("127.77.88.99")
     assert key == keyer.key_for("127.77.88.99")
     assert key != keyer.key_for("127.77.88.98")
-    assert "127" not in key and len(key) == 32
+    # 32 hex digits, not the address: a dotted quad never appears in a hex digest.
+    assert len(key) == 32 and all(ch in "0123456789abcdef" for ch in key)
+    assert "127.77" not in key
     assert RotatingAddressKey(3600).key_for("127.77.88.99") != key  # a new secret per process
 
 
