@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres test-e2e lint format bench bench-deid bench-review bench-trends clean
+.PHONY: install run init demo test test-postgres test-e2e lint format bench bench-deid bench-review bench-trends bench-scale clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-review: $(STAMP)
 
 bench-trends: $(STAMP)
 	$(BIN)/python bench/trends.py --sizes "$${SIZES:-100000,1000000}"
+
+## Scale (PostgreSQL): filing with 1, 2, 4 workers and two instances; at 100k, 1M, 5M reports.
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py --database-url $(PG_TEST_URL) --sizes "$${SIZES:-100000,1000000,5000000}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
