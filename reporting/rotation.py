@@ -212,12 +212,8 @@ def _switch(group: ReviewGroup, moment: datetime) -> None:
 def _rows_to_rewrap(column: SealedColumn, group: ReviewGroup) -> Iterator[list[Model]]:
     model = column.model
     blob = getattr(model, column.column)
-    if model is Report:
-        in_group = Report.review_group == group.name
-        query = model.select()
-    else:
-        in_group = Report.review_group == group.name
-        query = model.select(model).join(Report)
+    in_group = Report.review_group == group.name
+    query = model.select() if model is Report else model.select(model).join(Report)
     last = ""
     while True:
         batch = list(
