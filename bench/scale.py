@@ -31,7 +31,6 @@ import contextlib
 import datetime as dt
 import json
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -45,10 +44,10 @@ from submit import (  # noqa: E402
     PROJECT_ROOT,
     RESULTS_DIR,
     Bench,
-    BenchError,
     ensure_wrk,
     log,
     machine,
+    run_interruptibly,
 )
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -335,19 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL server URL; the bench runs on a fresh schema it drops afterwards",
     )
     args = parser.parse_args(argv)
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        log("interrupted: stopped every process this run started and dropped the schema")
-        return 130
-    except BenchError as exc:
-        log(f"error: {exc}")
-        return 1
+    return run_interruptibly(
+        run, args, "interrupted: stopped every process this run started and dropped the schema"
+    )
 
 
 if __name__ == "__main__":

@@ -607,6 +607,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-only", action="store_true", help="skip wrk; profile only")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance")
     args = parser.parse_args(argv)
+    return run_interruptibly(run, args, "interrupted: stopped every process this run started")
+
+
+def run_interruptibly(run, args: argparse.Namespace, interrupted: str) -> int:
+    """Run a bench; SIGTERM and Ctrl-C unwind through its clean-up and exit 130."""
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -615,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except KeyboardInterrupt:
-        log("interrupted: stopped every process this run started")
+        log(interrupted)
         return 130
     except BenchError as exc:
         log(f"error: {exc}")
