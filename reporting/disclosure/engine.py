@@ -19,6 +19,7 @@ from collections.abc import Hashable
 
 from . import Cell, Protector, Relation, SuppressionError
 from .bounds import propagate
+from .polytope import AttackerProgram
 from .rowspace import RowSpace
 
 Key = Hashable
@@ -55,7 +56,10 @@ class Engine:
         self._rhs: dict[int, int] = {}
         self._root: dict[Key, Key] = {}
         self._size: dict[Key, int] = {}
-        self._checked: dict[Key, tuple[int, list[Problem], dict]] = {}
+        self._checked: dict[Key, tuple[int, list[Problem], dict, dict]] = {}
+        self._known: dict[Key, dict[Key, int]] = {}  # component root -> its determined cells
+        self._moves: set[Key] = set()  # small cells a feasible point moves by a report
+        self._positive: set[Key] = set()  # cells a feasible point makes positive
         self._reasons: dict[Key, tuple[int, ...]] = {}
         self._seen: Counter[frozenset] = Counter()  # rounds in which a problem was found
         for key, cell in cells.items():
@@ -169,11 +173,10 @@ class Engine:
         publishing it adds no constraint the published numbers did not already imply.
         """
         shown = []
-        for component in self.components().values():
+        for root, component in self.components().items():
             if not any(index in self.active for index, _ in component):
                 continue
-            known, _ = self._determine(component, eliminate=True)
-            for key, value in known.items():
+            for key, value in self._known.get(root, {}).items():
                 cell = self.cells[key]
                 if value >= self.k and cell.publishable and not cell.fixed:
                     shown.append(key)
@@ -233,12 +236,13 @@ class Engine:
             checked[root] = found
             targets.extend(found[1])
             reasons.update(found[2])
+            self._known[root] = found[3]
         self._checked = checked
         self._reasons = reasons
         return targets
 
-    def _check_component(self, component) -> tuple[list[Problem], dict]:
-        """Problems in one component, as (cells at risk, relations to loosen).
+    def _check_component(self, component) -> tuple[list[Problem], dict, dict]:
+        """Problems in one component, the reasons for bounds, and the determined cells.
 
         First find every hidden cell whose value the published numbers fix: by bounds
         (counts are never negative, so a hidden total is at least the sum of its published
@@ -246,7 +250,8 @@ class Engine:
         find no problem, by exact elimination too. A determined cell is as good as
         published. Then: no determined cell may hold 1..k-1 reports, and under every known
         total the undetermined hidden cells must add up to 0 or at least k, also for the
-        difference of two nested such sets.
+        difference of two nested such sets. Then the whole linear program
+        (``_program_problems``).
         """
         reasons: dict[Key, tuple[int, ...]] = {}
         known, certificates = self._determine(component, eliminate=False, reasons=reasons)
@@ -254,17 +259,66 @@ class Engine:
         if not found:
             known, certificates = self._determine(component, eliminate=True, reasons=reasons)
             found = self._problems(component, known, certificates)
-        return found, reasons
+        if not found:
+            found, known = self._program_problems(component, known, reasons)
+        return found, reasons, known
 
-    def _determine(self, component, eliminate: bool, reasons: dict | None = None):
+    def _program_problems(self, component, known, reasons) -> tuple[list[Problem], dict]:
+        """What the whole linear program finds that bounds and elimination did not.
+
+        Since counts are whole numbers, every small hidden cell must be able to move by one
+        report either way. Then the cells that are 0 at every feasible point: with those
+        known, elimination finds every cell the program fixes, for the remainder rules.
+
+        Hiding a cell only widens the feasible set, so a cell once shown to move, or to be
+        positive somewhere, stays so for the rest of the build and is not asked again.
+        """
+        rows = self._reduce([(index, row, self.rhs(index)) for index, row in component], known)
+        program = AttackerProgram(rows)
+        truth = {
+            key: self.cells[key].value
+            for key in program.keys
+            if key not in known and key not in self._moves and 0 < self.cells[key].value < self.k
+        }
+        pinned = program.unmovable(truth)
+        self._moves.update(set(truth) - {p.key for p in pinned})
+        found = [(frozenset([p.key]), p.rows, frozenset()) for p in pinned]
+        self._positive |= program.positive()
+        if found:
+            return found, known
+        candidates = [
+            key
+            for key in program.keys
+            if key not in known and key not in self._positive and self.cells[key].value == 0
+        ]
+        zeros = frozenset(program.implicit_zeros(candidates))
+        self._positive.update(set(candidates) - zeros)
+        if zeros:
+            known, certificates = self._determine(
+                component, eliminate=True, reasons=reasons, zeros=zeros
+            )
+            found += self._problems(component, known, certificates)
+        return found, known
+
+    def _determine(
+        self,
+        component,
+        eliminate: bool,
+        reasons: dict | None = None,
+        zeros: frozenset = frozenset(),
+    ):
         """The hidden cells of a component that the published numbers determine.
 
         Bounds propagate to a fixpoint in one pass (a pinned cell's exact bounds already
         take part in it); elimination and bounds then alternate while either finds more.
+        ``zeros`` are cells the linear program shows to be 0 at every feasible point.
         """
-        known: dict[Key, int] = {}
+        known: dict[Key, int] = dict.fromkeys(zeros, 0)
         certificates: dict[Key, frozenset[int]] = {}
         rows = [(index, row, self.rhs(index)) for index, row in component]
+        for key in zeros:
+            certificates[key] = frozenset(index for index, row in component if key in row)
+        rows = self._reduce(rows, known)
         while True:
             pinned, why = propagate(rows)
             if reasons is not None:
