@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres test-e2e lint format bench bench-deid bench-review bench-trends bench-scale clean
+.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format bench bench-deid bench-review bench-trends bench-scale clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ test: $(STAMP)
 ## The storage tests again, on PostgreSQL (PG_TEST_URL).
 test-postgres: $(STAMP)
 	REPORTING_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m postgres
+
+## The long disclosure profile: the release property over EXAMPLES random hospitals (500).
+test-disclosure: $(STAMP)
+	DISCLOSURE_EXAMPLES=$${EXAMPLES:-500} $(BIN)/pytest -m "not postgres" -s tests/test_release_property.py
+
+## The outside audit (every query the API allows, one LP) over SEEDS hospitals (0-199).
+test-outside-audit: $(STAMP)
+	OUTSIDE_AUDIT_SEEDS=$${SEEDS:-0-199} $(BIN)/pytest -m "not postgres" -s tests/test_outside_audit.py
 
 ## Browser tests: playwright drives Debian's chromium (/usr/bin/chromium; apt-get install chromium).
 $(E2E_STAMP): $(STAMP)
