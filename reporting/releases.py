@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from .models import Release, ReleasedCell, Report
 from .periods import Clock
 from .taxonomy import Taxonomy
 
+log = logging.getLogger(__name__)
 LOCK_ID = 0x52454C45  # "RELE": the advisory lock id on PostgreSQL
 
 
@@ -163,6 +165,8 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
     cells, relations, new_keys = assemble(builder, month, month_values, stored)
     protector = protection.Protector(builder, {key[0] for key in cells})
     outcome = disclosure.suppress(cells, relations, threshold, protector.protect)
+    for note in outcome.notes:
+        log.warning("release %s: %s", month, note)
 
     hidden_new = [k for k in new_keys if k in outcome.hidden]
     at_least_k = sum(1 for k in hidden_new if cells[k].value >= threshold)

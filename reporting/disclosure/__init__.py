@@ -91,4 +91,6 @@ def suppress(
     engine.run()
     hidden = engine.hidden
     at_least_k = sum(1 for key in hidden if cells[key].publishable and cells[key].value >= k)
-    return Outcome(hidden=hidden, hidden_at_least_k=at_least_k, rounds=engine.rounds)
+    return Outcome(
+        hidden=hidden, hidden_at_least_k=at_least_k, rounds=engine.rounds, notes=engine.notes
+    )

@@ -58,6 +58,7 @@ class Engine:
         self._size: dict[Key, int] = {}
         self._checked: dict[Key, tuple[int, list[Problem], dict, dict]] = {}
         self._known: dict[Key, dict[Key, int]] = {}  # component root -> its determined cells
+        self.notes: list[str] = []
         self._moves: set[Key] = set()  # small cells a feasible point moves by a report
         self._positive: set[Key] = set()  # cells a feasible point makes positive
         self._reasons: dict[Key, tuple[int, ...]] = {}
@@ -280,7 +281,7 @@ class Engine:
             for key in program.keys
             if key not in known and key not in self._moves and 0 < self.cells[key].value < self.k
         }
-        pinned = program.unmovable(truth)
+        pinned = self._unless_released(program.unmovable(truth), rows)
         self._moves.update(set(truth) - {p.key for p in pinned})
         found = [(frozenset([p.key]), p.rows, frozenset()) for p in pinned]
         self._positive |= program.positive()
@@ -299,6 +300,25 @@ class Engine:
             )
             found += self._problems(component, known, certificates)
         return found, known
+
+    def _unless_released(self, pinned: list, rows) -> list:
+        """Leave out cells that earlier releases alone already pin.
+
+        Releases are frozen. A cell of an earlier release that its own release's numbers
+        already pin (a release built before this check existed) cannot be unpinned by
+        anything this release hides; it is noted, not fixed. A cell that only this
+        release's numbers pin is a problem like any other.
+        """
+        fixed = [p for p in pinned if self.cells[p.key].fixed]
+        if not fixed:
+            return pinned
+        earlier = AttackerProgram([row for row in rows if row[0] not in self.active])
+        already = {
+            p.key for p in earlier.unmovable({p.key: self.cells[p.key].value for p in fixed})
+        }
+        for key in sorted(already, key=repr):
+            self.notes.append(f"pinned by earlier releases alone: {key!r}")
+        return [p for p in pinned if p.key not in already]
 
     def _determine(
         self,
