@@ -274,14 +274,14 @@ class Engine:
         Hiding a cell only widens the feasible set, so a cell once shown to move, or to be
         positive somewhere, stays so for the rest of the build and is not asked again.
         """
-        rows = self._reduce([(index, row, self.rhs(index)) for index, row in component], known)
-        program = AttackerProgram(rows)
+        full = [(index, row, self.rhs(index)) for index, row in component]
+        program = AttackerProgram(self._reduce(full, known))
         truth = {
             key: self.cells[key].value
             for key in program.keys
             if key not in known and key not in self._moves and 0 < self.cells[key].value < self.k
         }
-        pinned = self._unless_released(program.unmovable(truth), rows)
+        pinned = self._unless_released(program.unmovable(truth), full)
         self._moves.update(set(truth) - {p.key for p in pinned})
         found = [(frozenset([p.key]), p.rows, frozenset()) for p in pinned]
         self._positive |= program.positive()
@@ -302,7 +302,8 @@ class Engine:
         return found, known
 
     def _unless_released(self, pinned: list, rows) -> list:
-        """Leave out cells that earlier releases alone already pin.
+        """Leave out cells that earlier releases alone already pin (``rows`` unreduced, so
+        that nothing this release publishes takes part).
 
         Releases are frozen. A cell of an earlier release that its own release's numbers
         already pin (a release built before this check existed) cannot be unpinned by
