@@ -22,7 +22,7 @@ init: $(STAMP)
 
 ## Serve on http://127.0.0.1:5000 through gunicorn (set REPORTING_BIND to change).
 run: init
-	$(BIN)/gunicorn -c python:reporting.gunicorn_conf wsgi:app
+	$(BIN)/gunicorn -c python:reporting.ops.gunicorn_conf wsgi:app
 
 ## Fill a fresh instance with a demo hospital, two years of synthetic reports and a login.
 demo: init

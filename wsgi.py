@@ -1,5 +1,5 @@
-"""WSGI entry point: ``gunicorn -c python:reporting.gunicorn_conf wsgi:app``."""
+"""WSGI entry point: ``gunicorn -c python:reporting.ops.gunicorn_conf wsgi:app``."""
 
-from reporting import create_app
+from reporting.web import create_app
 
 app = create_app()

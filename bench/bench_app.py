@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import request
 
-from reporting import create_app
-from reporting.security import csrf
+from reporting.web import create_app
+from reporting.web.security import csrf
 
 app = create_app()
 

@@ -1,4 +1,4 @@
-"""Measure reporting.deid against the hand-written corpus in tests/deid/corpus.jsonl.
+"""Measure reporting.privacy.deid against the hand-written corpus in tests/deid/corpus.jsonl.
 
 Run as ``python bench/deid_corpus.py`` from the repository root.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reporting.deid import TOKENS, ScrubResult, scrub  # noqa: E402
+from reporting.privacy.deid import TOKENS, ScrubResult, scrub  # noqa: E402
 
 CORPUS = ROOT / "tests" / "deid" / "corpus.jsonl"
 _TOKEN = re.compile(r"\[(" + "|".join(TOKENS) + r")\]")

@@ -62,11 +62,13 @@ def run(args: argparse.Namespace) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-review-"))
     os.environ["REPORTING_INSTANCE_PATH"] = str(folder / "instance")
     try:
-        from reporting import accounts, create_app, grants, keys, reports, rotation
+        from reporting import accounts, reports
         from reporting.db import close_all, database, open_database
-        from reporting.instance import initialise
         from reporting.models import Report, User
+        from reporting.ops.instance import initialise
+        from reporting.privacy import grants, keys, rotation
         from reporting.reports import Submission
+        from reporting.web import create_app
 
         recovery = folder / "recovery.txt"
         initialise(

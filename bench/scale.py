@@ -5,7 +5,7 @@ reuses bench/submit.py's machinery (``ensure_wrk``, ``Bench``, ``parse_wrk``, th
 body and the wrk Lua script) and
 
 1. creates one throwaway instance on a fresh PostgreSQL schema (``reporting init``);
-2. serves ``bench/bench_app.py`` with gunicorn (``-c python:reporting.gunicorn_conf``, rate
+2. serves ``bench/bench_app.py`` with gunicorn (``-c python:reporting.ops.gunicorn_conf``, rate
    limits off: wrk sends everything from one address) with 1, 2 and 4 sync workers in turn,
    and then as two instances: two gunicorn processes (2 workers each) with two instance
    folders, the second a copy of the first (same ``secrets.json`` and ``taxonomy.toml``),

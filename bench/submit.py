@@ -6,7 +6,7 @@ Run as ``.venv/bin/python bench/submit.py`` (or ``make bench``). It
 2. creates a throwaway instance in a temporary folder (``reporting init``), on SQLite or, with
    ``--database-url postgresql://…``, on a fresh PostgreSQL schema that is dropped afterwards;
 3. serves ``bench/bench_app.py`` (the real app plus ``POST /bench/bare``, which only parses the
-   JSON body and answers 201) with gunicorn, ``-c python:reporting.gunicorn_conf``, N sync
+   JSON body and answers 201) with gunicorn, ``-c python:reporting.ops.gunicorn_conf``, N sync
    workers on loopback, rate limits off (wrk sends everything from one address);
 4. warms both endpoints up, then drives them with wrk in the order bare, pipeline, bare (the
    bare figure is the mean of the two runs, which brackets any drift of the machine);
@@ -233,12 +233,12 @@ class Bench:
         )
         log(
             f"gunicorn: {self.args.workers} sync workers on {HOST}:{self.port}, "
-            "-c python:reporting.gunicorn_conf, app bench/bench_app.py; "
+            "-c python:reporting.ops.gunicorn_conf, app bench/bench_app.py; "
             "REPORTING_RATELIMIT_ENABLED=false because wrk sends every request from one "
             "address and would otherwise be throttled"
         )
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.gunicorn_conf"]
+            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.ops.gunicorn_conf"]
             + ["bench_app:app"],
             cwd=BENCH_DIR,
             env=env,
@@ -358,12 +358,14 @@ def profile_steps(bench: Bench, count: int) -> dict:
         os.environ["REPORTING_DATABASE_URL"] = bench.database_url
     from flask import request
 
-    from reporting import create_app, crypto, receipts, reports
+    from reporting import reports
     from reporting.db import database
     from reporting.models import Report, ReviewGroup
-    from reporting.sanitise import clean_free_text
-    from reporting.security import csrf
-    from reporting.services import current_period
+    from reporting.privacy import crypto, receipts
+    from reporting.privacy.sanitise import clean_free_text
+    from reporting.web import create_app
+    from reporting.web.security import csrf
+    from reporting.web.services import current_period
 
     app = create_app({"RATELIMIT_ENABLED": False}, serving=True)
 

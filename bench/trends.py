@@ -5,15 +5,15 @@ report counts (default 1,000,000; e.g. ``--sizes 100000,1000000,5000000``). For 
 
 1. creates a throwaway instance in a temporary folder (SQLite): a taxonomy of 8 departments
    and 40 units (4 of them under the minimum headcount) and the 20 default categories,
-   ``reporting.instance.initialise``, and a leadership token (``accounts.create_token``);
+   ``reporting.ops.instance.initialise``, and a leadership token (``accounts.create_token``);
 2. inserts N synthetic reports in bulk (sqlite3 ``executemany`` in 250k-row transactions,
    secondary indexes dropped and rebuilt): 24 closed months ending at the last month due
    now, 40 units plus department-only and not-given, 6 roles, 4 severities, skewed;
-3. builds every release with ``releases.build_due`` one month at a time (a clock set just
+3. builds every release with ``builder.build_due`` one month at a time (a clock set just
    after each month), timing each; a child process then re-builds a typical month, a
    quarter-end month and December (rolled back) for peak memory: RSS from
    ``resource.getrusage`` and Python's peak from ``tracemalloc``, and a cProfile of December;
-4. serves the app with gunicorn (2 sync workers, ``-c python:reporting.gunicorn_conf``,
+4. serves the app with gunicorn (2 sync workers, ``-c python:reporting.ops.gunicorn_conf``,
    rate limits off) on loopback and sends a bounded number of sequential
    ``GET /api/v1/trends`` requests per grouping (``http.client``), for p50/p99;
 5. computes the same answers "the obvious way": a SQL GROUP BY over the raw reports (the
@@ -315,14 +315,14 @@ def measure_release_child(instance: str, month: str, profile: bool) -> dict:
     First untraced (wall time, RSS high-water mark), then under tracemalloc (Python's own
     peak), then optionally under cProfile.
     """
-    from reporting import releases
     from reporting.db import bind, database, open_database
     from reporting.models import Release, ReleasedCell
+    from reporting.releases import builder
     from reporting.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(Path(instance, "taxonomy.toml"))
     bind(open_database(None, instance))
-    policy = releases.ReleasePolicy()
+    policy = builder.ReleasePolicy()
     clock = clock_after(month)
     out: dict = {"month": month}
 
@@ -333,7 +333,7 @@ def measure_release_child(instance: str, month: str, profile: bool) -> dict:
             ReleasedCell.delete().where(ReleasedCell.release.in_(later)).execute()
             Release.delete().where(Release.month.in_(later)).execute()
             started, cpu = time.perf_counter(), time.process_time()
-            releases.build_release(month, taxonomy, policy, clock)
+            builder.build_release(month, taxonomy, policy, clock)
             elapsed = (time.perf_counter() - started, time.process_time() - cpu)
             txn.rollback()
         return elapsed
@@ -396,8 +396,9 @@ class Run:
     # -- setup --
 
     def create_instance(self):
-        from reporting import accounts, instance
+        from reporting import accounts
         from reporting.db import database, open_database
+        from reporting.ops import instance
         from reporting.taxonomy import load_taxonomy
 
         self.instance.mkdir(mode=0o700, parents=True)
@@ -424,14 +425,14 @@ class Run:
     # -- releases --
 
     def build_releases(self, months: list[str]) -> dict:
-        from reporting import releases
         from reporting.db import database, open_database
+        from reporting.releases import builder
 
         db = open_database(None, str(self.instance))
         from reporting.db import bind
 
         bind(db)
-        policy = releases.ReleasePolicy()
+        policy = builder.ReleasePolicy()
         times: dict[str, float] = {}
         cpu: dict[str, float] = {}
         cells: dict[str, dict] = {}
@@ -439,7 +440,7 @@ class Run:
         with database.connection_context():
             for month in months:
                 t, c = time.perf_counter(), time.process_time()
-                built = releases.build_due(self.taxonomy, policy, clock_after(month))
+                built = builder.build_due(self.taxonomy, policy, clock_after(month))
                 times[month] = round(time.perf_counter() - t, 3)
                 cpu[month] = round(time.process_time() - c, 3)
                 if [r.month for r in built] != [month]:
@@ -483,7 +484,14 @@ class Run:
             REPORTING_LOG_LEVEL="warning",
         )
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.gunicorn_conf", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:reporting.ops.gunicorn_conf",
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -594,8 +602,8 @@ class Run:
 
 
 def measure_in_process(instance: Path, taxonomy, groupings: dict[str, dict], reps: int) -> dict:
-    from reporting import trends
     from reporting.db import bind, database, open_database
+    from reporting.releases import trends
 
     db = open_database(None, str(instance))
     bind(db)
@@ -629,7 +637,7 @@ def profile_request(instance: Path, token: str, params: dict, reps: int) -> dict
     """cProfile of GET /api/v1/trends through the Flask test client (no server, no socket)."""
     os.environ["REPORTING_INSTANCE_PATH"] = str(instance)
     try:
-        from reporting import create_app
+        from reporting.web import create_app
 
         app = create_app({"RATELIMIT_ENABLED": False}, serving=True)
     finally:
@@ -809,7 +817,7 @@ def groupings_for(department: str) -> dict[str, dict]:
 
 
 def run_size(args: argparse.Namespace, n: int, runs: list) -> dict:
-    from reporting import releases
+    from reporting.releases import builder
 
     run = Run(args, n)
     runs.append(run)
@@ -817,7 +825,7 @@ def run_size(args: argparse.Namespace, n: int, runs: list) -> dict:
     try:
         log(f"\n== N = {n:,} ==")
         run.create_instance()
-        last = releases.last_closed_month(dt.datetime.now(dt.UTC), releases.ReleasePolicy())
+        last = builder.last_closed_month(dt.datetime.now(dt.UTC), builder.ReleasePolicy())
         months = month_list(last, MONTHS)
         result["months"] = [months[0], months[-1]]
         full_years = sorted(
@@ -1070,7 +1078,7 @@ def run(args: argparse.Namespace) -> int:
             "requests_per_grouping": args.requests,
             "warmup_per_grouping": args.warmup,
             "groupby_runs": args.groupby_runs,
-            "gunicorn": "2 sync workers, -c python:reporting.gunicorn_conf, rate limits off",
+            "gunicorn": "2 sync workers, -c python:reporting.ops.gunicorn_conf, rate limits off",
             "seed": args.seed,
         },
         "sizes": [],

@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from . import totp
-from .db import database
-from .models import ApiToken, User
-from .periods import system_clock
+from reporting import totp
+from reporting.db import database
+from reporting.models import ApiToken, User
+from reporting.periods import system_clock
 
 ROLES = ("leadership", "reviewer", "admin")
 TOKEN_PREFIX = "rpt_"  # noqa: S105 (a marker, not a secret)

@@ -25,8 +25,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .db import database, is_sqlite
-from .models import AuditEntry
+from reporting.db import database, is_sqlite
+from reporting.models import AuditEntry
 
 KEY_PURPOSE = b"reporting/audit/v1"
 HEAD_SEQ = 0

@@ -131,7 +131,7 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
 
 def review_groups(config: dict[str, Any]) -> dict[str, str]:
     """The checked REVIEW_GROUPS setting, as kind -> group."""
-    from .taxonomy import KINDS, SLUG
+    from reporting.taxonomy import KINDS, SLUG
 
     groups = config.get("REVIEW_GROUPS")
     if not isinstance(groups, dict) or not groups:

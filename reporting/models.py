@@ -22,7 +22,7 @@ from peewee import (
     TextField,
 )
 
-from .db import database
+from reporting.db import database
 
 # Compiled INSERT statements, per database object (SQLite and PostgreSQL differ).
 _INSERT_SQL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

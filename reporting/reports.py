@@ -13,12 +13,12 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from . import crypto, receipts
-from .db import database
-from .deid import Scrubber
-from .models import Report, ReviewGroup
-from .sanitise import clean_free_text
-from .taxonomy import NOT_GIVEN, ROLES, Taxonomy
+from reporting.db import database
+from reporting.models import Report, ReviewGroup
+from reporting.privacy import crypto, receipts
+from reporting.privacy.deid import Scrubber
+from reporting.privacy.sanitise import clean_free_text
+from reporting.taxonomy import NOT_GIVEN, ROLES, Taxonomy
 
 DISTRESS_TYPES = ("constraint", "uncertainty", "dilemma", "conflict")
 STOPPED_BY = ("staff", "system", "patient-family", "chance")

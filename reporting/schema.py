@@ -11,8 +11,8 @@ from collections.abc import Callable
 from peewee import Database, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
-from .db import is_sqlite
-from .models import (
+from reporting.db import is_sqlite
+from reporting.models import (
     ALL_MODELS,
     ActionSummary,
     ApiToken,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pyotp
 
-from .models import User
+from reporting.models import User
 
 ISSUER = "Speak up safely"
 STEP_SECONDS = 30

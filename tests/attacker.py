@@ -2,7 +2,7 @@
 
 Every number the API can return is a sum of leaf counts, so an attacker holding all of them
 has a system of linear equations over non-negative unknowns. ``Structure`` writes each cell
-of the published surface as such a sum, independently of ``reporting.cube`` (from the
+of the published surface as such a sum, independently of ``reporting.releases.cube`` (from the
 taxonomy and the brief's definitions only), and ``Attacker`` solves the attacker problem:
 the least and greatest value a target sum can take, with ``scipy.optimize.linprog``.
 
@@ -34,8 +34,8 @@ from scipy.sparse import csr_matrix
 
 from reporting import accounts
 from reporting.db import close_all, database, open_database
-from reporting.instance import initialise
 from reporting.models import Report
+from reporting.ops.instance import initialise
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES, Taxonomy
 
 GRANULARITIES = ("month", "quarter", "year")
@@ -432,11 +432,11 @@ def leadership_token(app) -> str:
 def look_again(app) -> None:
     """Build what is due now, as `reporting release` from cron would, and let the next
     trends request look again (the app looks once a minute, and builds in the background)."""
-    from reporting import releases
+    from reporting.releases import builder
 
     found = app.extensions["reporting"]
     with app.app_context(), database.connection_context():
-        releases.build_due(found.require_taxonomy(), found.release_policy, found.clock)
+        builder.build_due(found.require_taxonomy(), found.release_policy, found.clock)
     found._due_checked[0] = float("-inf")
 
 
@@ -447,7 +447,7 @@ def fresh_app(
     """A new instance folder and database (a fresh schema on PostgreSQL), then the app."""
     from conftest import pg_schema
 
-    from reporting import create_app
+    from reporting.web import create_app
 
     root.mkdir(parents=True, exist_ok=True)
     instance = root / "instance"

@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from reporting import create_app
 from reporting.db import open_database
-from reporting.instance import initialise
+from reporting.ops.instance import initialise
+from reporting.web import create_app
 
 PG_URL_ENV = "REPORTING_TEST_DATABASE_URL"
 FIXED_NOW = datetime(2026, 11, 14, 10, 30, tzinfo=UTC)

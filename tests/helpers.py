@@ -7,8 +7,8 @@ from pathlib import Path
 
 from reporting import reports
 from reporting.db import database
-from reporting.keys import unlock_with_recovery_key
 from reporting.models import Report
+from reporting.privacy.keys import unlock_with_recovery_key
 
 
 def stored_reports() -> list[Report]:

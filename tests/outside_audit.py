@@ -61,9 +61,9 @@ from hospitals import Hospital, hospital
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from reporting import trends
-from reporting.services import services
+from reporting.releases import trends
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES, Taxonomy
+from reporting.web.services import services
 
 GRANULARITIES = ("month", "quarter", "year")
 TOLERANCE = 1e-6

@@ -3,7 +3,7 @@
 These tests are about what only a real deployment shows: several worker processes, client
 addresses the app sees through real sockets, processes killed mid-write, two instances on
 one database. An ``AppServer`` serves one instance folder with the production gunicorn
-settings (reporting/gunicorn_conf.py), waits for readiness by polling, and is always stopped
+settings (reporting/ops/gunicorn_conf.py), waits for readiness by polling, and is always stopped
 (``running`` stops it even when the test fails). Clients choose their source address
 (127.0.0.1, .2, .3 are all loopback), so the app keys rate limits by a real peer address and
 no forwarding header is trusted.
@@ -33,7 +33,7 @@ HOST = "127.0.0.1"
 BOOT_SECONDS = 45
 STOP_SECONDS = 30
 POLL_SECONDS = 0.05
-REPORTING_COMMAND = (sys.executable, "-c", "from reporting.cli import main; main()")
+REPORTING_COMMAND = (sys.executable, "-c", "from reporting.ops.commands import main; main()")
 SHARED_INSTANCE_FILES = ("secrets.json", "taxonomy.toml", "config.py", "deid-names.txt")
 
 
@@ -226,7 +226,14 @@ class AppServer:
         out = (self.log_dir / f"{self.name}-{self.starts}-output.log").open("wb")
         self._logs.append(out)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.gunicorn_conf", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:reporting.ops.gunicorn_conf",
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,

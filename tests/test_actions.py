@@ -17,10 +17,11 @@ from conftest import csrf_token
 from flask import render_template
 from helpers import add_reports
 
-from reporting import accounts, actions, reports
+from reporting import accounts, reports
 from reporting.db import database
 from reporting.models import ActionSummary, AuditEntry, Report
-from reporting.services import released_cells
+from reporting.review import actions
+from reporting.web.services import released_cells
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

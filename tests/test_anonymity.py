@@ -34,10 +34,10 @@ from pathlib import Path
 from conftest import PG_URL_ENV, csrf_token, hidden_inputs, receipt_in, textarea
 
 from reporting import reports
-from reporting.crypto import parse_recovery_key
 from reporting.db import bind, close_all, open_database
-from reporting.keys import unlock_with_recovery_key
 from reporting.models import Report
+from reporting.privacy.crypto import parse_recovery_key
+from reporting.privacy.keys import unlock_with_recovery_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -199,7 +199,14 @@ class Server:
         self._out = self.stdout_path.open("wb")
         self._err = self.stderr_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.gunicorn_conf", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:reporting.ops.gunicorn_conf",
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._out,

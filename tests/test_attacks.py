@@ -38,7 +38,7 @@ from attacker import (
 )
 from conftest import FixedClock
 
-from reporting.services import services
+from reporting.web.services import services
 
 K = 5
 MONTHS = ("2026-07", "2026-08", "2026-09")

@@ -17,9 +17,9 @@ from argon2 import PasswordHasher
 from conftest import csrf_token
 
 from reporting import accounts, audit
-from reporting.auditing import audit as record
 from reporting.db import bind, close_all, database, open_database
 from reporting.models import AuditEntry
+from reporting.web.auditing import audit as record
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

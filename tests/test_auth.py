@@ -12,8 +12,8 @@ from conftest import csrf_token
 from flask import jsonify
 
 from reporting import accounts
-from reporting.auth import api_role_required, role_required
 from reporting.db import close_all, database
+from reporting.web.auth import api_role_required, role_required
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

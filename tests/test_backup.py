@@ -28,10 +28,12 @@ import pytest
 from conftest import PG_URL_ENV
 from helpers import narratives_opened_with, report_count
 
-from reporting import create_app, retention, schema
-from reporting.backup import expired_backups, read_manifest
+from reporting import schema
 from reporting.db import close_all, database
 from reporting.models import SchemaVersion
+from reporting.ops.backup import expired_backups, read_manifest
+from reporting.review import retention
+from reporting.web import create_app
 
 FILING_SECONDS = 60  # a bound on the background filer, never reached when things work
 NARRATIVE = "The {n}th infusion pump on the quillwort ward alarmed late; caught at handover."

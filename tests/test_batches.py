@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from helpers import add_reports
 from review_support import add_staff, cli, db, file_report, inbox_ids, log_in, next_batch_time
 
-from reporting import batches
 from reporting.db import database
 from reporting.models import Housekeeping, Report
+from reporting.review import batches
 
 SETTINGS = batches.BatchSettings(batch_time=(7, 0), timezone="Europe/London", acknowledge_within=7)
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from helpers import add_reports
 
-from reporting import create_app, schema
-from reporting.auditing import audit
-from reporting.check import FAIL, OK, WARN, Finding
+from reporting import schema
 from reporting.db import close_all, database, is_sqlite
 from reporting.models import AuditEntry, SchemaVersion
+from reporting.ops.check import FAIL, OK, WARN, Finding
+from reporting.web import create_app
+from reporting.web.auditing import audit
 
 CHECKS = (
     "config",

@@ -22,8 +22,9 @@ from review_support import (
 )
 from test_anonymity import pg_dump
 
-from reporting import conversation, crypto, keys, receipts
 from reporting.models import Message, Note, Report, ReviewGroup
+from reporting.privacy import crypto, keys, receipts
+from reporting.review import conversation
 
 REPLY = "Thank you for telling us; the pharmacy lead is reviewing double checks this week."
 ANSWER = "It happened again on Tuesday when Staff Nurse Philippa Quennell was on nights."

@@ -31,9 +31,10 @@ import pytest
 from helpers import narratives_opened_with, stored_reports
 from servers import AppServer, request, running
 
-from reporting import accounts, receipts
+from reporting import accounts
 from reporting.db import close_all, database, is_sqlite
 from reporting.models import Release
+from reporting.privacy import receipts
 from reporting.reports import severity_of
 
 WORKERS = 4

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reporting import crypto
+from reporting.privacy import crypto
 
 
 def test_sealed_text_opens_with_the_private_key_and_context():

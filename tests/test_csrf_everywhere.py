@@ -149,7 +149,7 @@ def test_every_form_refuses_a_post_without_its_token_and_changes_nothing(scene):
 
 
 def test_exempt_forms_are_exactly_the_listed_ones(csrf_app):
-    from reporting.security import csrf
+    from reporting.web.security import csrf
 
     exempt_views = {
         endpoint

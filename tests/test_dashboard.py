@@ -14,8 +14,8 @@ from conftest import Reporter, csrf_token
 from helpers import add_reports
 
 from reporting import accounts
-from reporting.dashboard import spreadsheet_safe
 from reporting.db import close_all, database
+from reporting.web.dashboard import spreadsheet_safe
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -1,4 +1,4 @@
-"""Tests for reporting.deid: the hand-written corpus, API invariants, properties and units."""
+"""Tests for reporting.privacy.deid: the hand-written corpus, API invariants, properties, units."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.deid import TOKENS, Replacement, Scrubber, ScrubResult, scrub
+from reporting.privacy.deid import TOKENS, Replacement, Scrubber, ScrubResult, scrub
 
 CORPUS_PATH = Path(__file__).parent / "deid" / "corpus.jsonl"
 CORPUS = [json.loads(line) for line in CORPUS_PATH.read_text(encoding="utf-8").splitlines() if line]
@@ -388,7 +388,7 @@ def _struct_spans(matches):
 
 @pytest.mark.parametrize("row", CORPUS, ids=[row["id"] for row in CORPUS])
 def test_candidate_scan_equals_plain_scan(row):
-    from reporting import deid
+    from reporting.privacy import deid
 
     text = row["text"]
     assert _struct_spans(deid._matches(text)) == _struct_spans(deid._matches_reference(text))
@@ -442,7 +442,7 @@ def test_candidate_scan_equals_plain_scan(row):
     )
 )
 def test_property_candidate_scan_equals_plain_scan(parts):
-    from reporting import deid
+    from reporting.privacy import deid
 
     for sep in ("", " "):
         text = sep.join(parts)

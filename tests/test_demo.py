@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from helpers import narratives_opened_with, report_count, stored_reports
 
-from reporting import accounts, demo, reports
+from reporting import accounts, reports
 from reporting.db import database
-from reporting.instance import EXAMPLE_TAXONOMY
 from reporting.models import Release, User
+from reporting.ops import demo
+from reporting.ops.instance import EXAMPLE_TAXONOMY
 from reporting.taxonomy import parse_taxonomy
 
 SMALL = ["demo", "--months", "3", "--scale", "0.3", "--seed", "7"]
@@ -78,7 +79,7 @@ def test_demo_fills_releases_and_creates_a_leadership_login(
 
 def test_demo_is_deterministic_for_a_seed(initialised):
     taxonomy = parse_taxonomy(demo.demo_taxonomy_text())
-    from reporting.deid import Scrubber
+    from reporting.privacy.deid import Scrubber
 
     periods = demo.months_ending("2026-10", 3)
     volume = demo.Volume(months=3, scale=0.5, seed=11)
@@ -90,7 +91,7 @@ def test_demo_is_deterministic_for_a_seed(initialised):
 
 
 def test_winter_and_the_rising_department_show_in_the_data():
-    from reporting.deid import Scrubber
+    from reporting.privacy.deid import Scrubber
 
     taxonomy = parse_taxonomy(demo.demo_taxonomy_text())
     periods = demo.months_ending("2026-10", 24)
@@ -146,12 +147,12 @@ def test_demo_refuses_a_non_empty_instance(make_app, initialised, clock, what):
 
             add_reports("2026-09", "icu", "near-miss", "fall", 3)
             if what == "release":
-                from reporting import releases
-                from reporting.services import services
+                from reporting.releases import builder
+                from reporting.web.services import services
 
                 clock.now = datetime(2026, 10, 10, tzinfo=UTC)
                 found = services()
-                releases.build_due(found.taxonomy, found.release_policy, clock)
+                builder.build_due(found.taxonomy, found.release_policy, clock)
                 from reporting.models import Report
 
                 Report.delete().execute()

@@ -1,10 +1,10 @@
-"""Unit tests for the pure suppression engine (reporting.disclosure)."""
+"""Unit tests for the pure suppression engine (reporting.releases.disclosure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from reporting.disclosure import Cell, Relation, SuppressionError, suppress
+from reporting.releases.disclosure import Cell, Relation, SuppressionError, suppress
 
 K = 5
 
@@ -125,7 +125,7 @@ def test_residual_cells_are_hidden_and_protected():
 
 
 def test_bounds_pin_a_cell_and_name_the_rows_behind_it():
-    from reporting.disclosure.bounds import propagate
+    from reporting.releases.disclosure.bounds import propagate
 
     # Relation 7: a + b = 4 (published total 4); relation 9: b - c = 0 and c <= 0 via 3: c = 0.
     rows = [(7, {"a": 1, "b": 1}, 4), (9, {"b": 1, "c": -1}, 0), (3, {"c": 1}, 0)]
@@ -138,7 +138,8 @@ def test_bounds_pin_a_cell_and_name_the_rows_behind_it():
 
 
 def _december_system():
-    from reporting import cube, releases
+    from reporting.releases import cube
+    from reporting.releases.builder import assemble
 
     mapping = cube.OrgMapping(
         departments=("d1", "d2"),
@@ -157,7 +158,7 @@ def _december_system():
     month_values = {
         f"2026-{m:02d}": builder.month_values(f"2026-{m:02d}", leaves) for m in range(10, 13)
     }
-    cells, relations, _ = releases.assemble(builder, "2026-12", month_values, {})
+    cells, relations, _ = assemble(builder, "2026-12", month_values, {})
     return builder, cells, relations
 
 
@@ -165,7 +166,7 @@ def test_every_protection_box_moves_reports_without_changing_any_relation():
     import itertools
     import random
 
-    from reporting import protection
+    from reporting.releases import protection
 
     builder, cells, relations = _december_system()
     protector = protection.Protector(builder, {key[0] for key in cells})
@@ -208,7 +209,7 @@ def _range_of(target, cells, relations, hidden):
 
 
 def test_a_protection_box_unpins_the_target():
-    from reporting import protection
+    from reporting.releases import protection
 
     builder, cells, relations = _december_system()
     protector = protection.Protector(builder, {key[0] for key in cells})

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from reporting.disclosure import Cell, Relation, suppress
-from reporting.disclosure.polytope import AttackerProgram
+from reporting.releases.disclosure import Cell, Relation, suppress
+from reporting.releases.disclosure.polytope import AttackerProgram
 
 STAR = "*"
 

@@ -1,7 +1,7 @@
 """The draft between review steps: sealed to the session, restorable, tracked across edits."""
 
-from reporting import drafts
-from reporting.deid import Replacement, ScrubResult
+from reporting.privacy import drafts
+from reporting.privacy.deid import Replacement, ScrubResult
 
 SECRET = "s" * 64
 

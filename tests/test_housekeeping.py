@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reporting import accounts, crypto, housekeeping, keys
+from reporting import accounts
 from reporting.db import database
 from reporting.models import StaffKeySession
+from reporting.privacy import crypto, keys
+from reporting.review import housekeeping
 
 
 def test_run_due_runs_the_purge_once_a_day_and_ends_idle_key_sessions(app, clock, backend):

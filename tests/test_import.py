@@ -166,8 +166,9 @@ def test_all_or_nothing_when_the_last_of_500_lines_is_bad(runner, tmp_path):
 
 
 def test_a_failure_while_filing_rolls_back_every_line(app, monkeypatch):
-    from reporting import imports, reports
-    from reporting.services import services
+    from reporting import reports
+    from reporting.ops import imports
+    from reporting.web.services import services
 
     calls = []
     real = reports.file_report
@@ -248,7 +249,7 @@ def test_retired_units_and_categories_are_accepted_for_history(
     retired_taxonomy, make_app, tmp_path
 ):
     from reporting import reports
-    from reporting.services import services
+    from reporting.web.services import services
 
     app = make_app()
     runner = app.test_cli_runner()

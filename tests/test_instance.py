@@ -5,13 +5,13 @@ import stat
 
 import pytest
 
-from reporting import create_app
 from reporting.config import ConfigError
 from reporting.db import database, open_database
-from reporting.instance import InitError, initialise
 from reporting.models import Report
+from reporting.ops.instance import InitError, initialise
 from reporting.schema import LATEST, SchemaOutOfDate, current_version
 from reporting.taxonomy import TaxonomyError
+from reporting.web import create_app
 
 
 def test_init_creates_secrets_taxonomy_schema_and_keys(
@@ -54,7 +54,7 @@ def test_init_never_overwrites_an_existing_recovery_key(instance_dir, recovery_k
 def test_cli_init_command(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from reporting.cli import main
+    from reporting.ops.commands import main
 
     instance = tmp_path / "inst"
     monkeypatch.setenv("REPORTING_INSTANCE_PATH", str(instance))

@@ -2,7 +2,7 @@
 
 import logging
 
-from reporting.logs import RedactAddresses, redact
+from reporting.web.logs import RedactAddresses, redact
 
 
 def test_ipv4_and_ipv6_addresses_are_redacted():

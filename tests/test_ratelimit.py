@@ -5,7 +5,7 @@ import secrets
 import pytest
 import redis
 
-from reporting.ratelimit import RotatingAddressKey
+from reporting.web.ratelimit import RotatingAddressKey
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 BODY = {"kind": "near-miss", "category": "fall"}

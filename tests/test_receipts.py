@@ -3,7 +3,7 @@
 import math
 import re
 
-from reporting import receipts
+from reporting.privacy import receipts
 
 
 def test_receipt_has_at_least_80_bits_and_a_readable_shape():

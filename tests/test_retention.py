@@ -14,7 +14,7 @@ import pytest
 from helpers import add_reports, narratives_opened_with
 from test_anonymity import files_under, pg_dump
 
-from reporting import conversation, crypto, notes, receipts, reports, retention
+from reporting import reports
 from reporting.db import database
 from reporting.models import (
     AuditEntry,
@@ -27,6 +27,8 @@ from reporting.models import (
     Report,
     ReviewGroup,
 )
+from reporting.privacy import crypto, receipts
+from reporting.review import conversation, notes, retention
 
 SETTINGS = retention.RetentionSettings()
 CLOSED_ON = date(2026, 10, 6)

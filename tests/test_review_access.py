@@ -21,8 +21,8 @@ from review_support import (
 )
 
 from reporting.db import open_database
-from reporting.instance import initialise
 from reporting.models import Report, StepAside, User
+from reporting.ops.instance import initialise
 
 GROUPS = {"patient-safety": ["near-miss"], "ethics": ["moral-distress"]}
 

@@ -16,8 +16,8 @@ from review_support import (
     run_batch,
 )
 
-from reporting import triage
 from reporting.models import Report
+from reporting.review import triage
 
 FILED = [
     ("near-miss", "medication", "icu"),

@@ -8,11 +8,13 @@ import pytest
 from conftest import csrf_token
 from flask import session
 
-from reporting import auth, keys, reports, totp
+from reporting import reports, totp
 from reporting.db import database, open_database
-from reporting.instance import initialise
 from reporting.models import AuditEntry, Membership, Report, StaffKeySession, User
+from reporting.ops.instance import initialise
+from reporting.privacy import keys
 from reporting.reports import Submission
+from reporting.web import auth
 
 PASSWORD = "correct horse battery"
 OTHER_PASSWORD = "another long passphrase"

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from reporting import conversation, crypto, keys, notes, reports, rotation
+from reporting import reports
 from reporting.db import database
 from reporting.models import Membership, Message, Note, Report, ReviewGroup, User
+from reporting.privacy import crypto, keys, rotation
 from reporting.reports import Submission
+from reporting.review import conversation, notes
 
 PASSWORD = "correct horse battery"
 
@@ -152,7 +154,7 @@ def _reporting(instance_dir: Path, database_url: str | None, *args: str, **popen
     env.pop("REPORTING_DATABASE_URL", None)
     if database_url:
         env["REPORTING_DATABASE_URL"] = database_url
-    command = [sys.executable, "-c", "from reporting.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from reporting.ops.commands import main; main()", *args]
     return subprocess.Popen(command, env=env, **popen)
 
 

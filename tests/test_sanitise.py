@@ -1,6 +1,6 @@
 """Free text is stored as plain text: markup and control characters removed."""
 
-from reporting.sanitise import clean_free_text
+from reporting.privacy.sanitise import clean_free_text
 
 
 def test_markup_is_stripped_but_clinical_comparisons_survive():

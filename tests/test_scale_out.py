@@ -37,10 +37,10 @@ from servers import (
     start_command,
 )
 
-from reporting import batches
 from reporting.db import database
 from reporting.models import AuditEntry, Release, ReleasedCell
-from reporting.releases import ReleasePolicy, last_closed_month
+from reporting.releases.builder import ReleasePolicy, last_closed_month
+from reporting.review import batches
 
 REDIS_URL = "redis://127.0.0.1:6379/12"  # a database of these tests' own
 PASSWORD = "correct horse battery staple"

@@ -32,7 +32,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 
 from reporting import accounts
 from reporting.db import close_all, database
-from reporting.sanitise import clean_free_text
+from reporting.privacy.sanitise import clean_free_text
 
 EXAMPLES_PER_OPERATION = 50
 OPERATIONS = [

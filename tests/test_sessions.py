@@ -1,7 +1,7 @@
 """Two lifetimes in one cookie: reporters 15 minutes from the start, staff 30 idle minutes.
 
 Time is moved by replacing ``time.time``, which both itsdangerous (signing and checking
-the cookie's timestamp) and reporting.sessions read: no sleeping.
+the cookie's timestamp) and reporting.web.sessions read: no sleeping.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from conftest import csrf_token
 from flask import jsonify, session
 
 from reporting import accounts
-from reporting.auth import role_required
 from reporting.db import close_all, database
+from reporting.web.auth import role_required
 
 PASSWORD = "correct horse battery"
 MINUTE = 60

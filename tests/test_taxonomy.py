@@ -2,7 +2,7 @@
 
 import pytest
 
-from reporting.instance import EXAMPLE_TAXONOMY
+from reporting.ops.instance import EXAMPLE_TAXONOMY
 from reporting.taxonomy import TaxonomyError, parse_taxonomy
 
 

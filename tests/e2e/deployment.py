@@ -187,7 +187,14 @@ class Deployment:
         )
         self._output = (self.root / "gunicorn-output.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:reporting.gunicorn_conf", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:reporting.ops.gunicorn_conf",
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._output,

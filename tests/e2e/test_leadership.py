@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from reporting.dashboard import CSV_COLUMNS
+from reporting.web.dashboard import CSV_COLUMNS
 
 from .browsing import screenshot
 from .steps import log_in

@@ -1,0 +1,30 @@
+"""gunicorn settings for serving the app: no access log, addresses redacted from errors.
+
+Use with ``gunicorn -c python:reporting.ops.gunicorn_conf wsgi:app``.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("REPORTING_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("REPORTING_WORKERS", min(4, multiprocessing.cpu_count())))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+# Never log requests: a line per request records when someone filed, and from where.
+accesslog = None
+disable_redirect_access_to_syslog = True
+errorlog = os.environ.get("REPORTING_ERROR_LOG", "-")
+loglevel = os.environ.get("REPORTING_LOG_LEVEL", "info")
+logger_class = "reporting.web.logs.GunicornLogger"
+# Addresses from a proxy are trusted only as configured in the app (PROXY_FIX_HOPS).
+forwarded_allow_ips = ""
+proc_name = "reporting"
+# gunicorn 27 opens a control socket under $HOME that any local user may drive; not needed.
+control_socket_disable = True
+limit_request_line = 4094
+limit_request_fields = 60
+
+
+def pre_request(worker, req):
+    """Replaces gunicorn's default hook, which logs every request line at debug level."""

@@ -1,0 +1,250 @@
+"""Setting up an instance folder: secrets, the example taxonomy, the schema and review keys.
+
+`reporting init` calls `initialise`; running it again upgrades the schema and changes
+nothing else, so it is safe in deployment scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from peewee import Database
+
+from reporting import schema
+from reporting.db import bind
+from reporting.models import ReviewGroup
+from reporting.privacy import crypto, keys
+
+SECRETS_FILE = "secrets.json"
+TAXONOMY_FILE = "taxonomy.toml"
+DEFAULT_RECOVERY_KEY_PATH = "reporting-recovery-key.txt"
+
+
+class InitError(Exception):
+    """`reporting init` cannot proceed safely; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created: tuple[str, ...]
+    schema_before: int
+    schema_after: int
+    recovery_key_path: str | None
+
+
+def load_secrets(instance_path: str) -> dict[str, Any]:
+    path = Path(instance_path, SECRETS_FILE)
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create a file readable by its owner only; refuse to replace one that exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def initialise(
+    instance_path: str,
+    db: Database,
+    recovery_key_out: str,
+    group_names: tuple[str, ...] | list[str] = ("default",),
+) -> InitResult:
+    """Create what is missing; ``group_names`` are the configured review groups.
+
+    The recovery key is written once, with the first groups; groups added to the config
+    later are sealed to its public half, so no secret is needed to add one.
+    """
+    instance = Path(instance_path)
+    recovery = Path(recovery_key_out)
+    if _inside(recovery, instance):
+        raise InitError(
+            f"refusing to write the recovery key inside the instance folder ({instance}): "
+            "a copy of that folder must not be enough to read reports"
+        )
+    created: list[str] = []
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    secrets_path = instance / SECRETS_FILE
+    if not secrets_path.exists():
+        _write_private(
+            secrets_path,
+            json.dumps(
+                {
+                    "SECRET_KEY": secrets.token_hex(32),
+                    "RECEIPT_PEPPER": secrets.token_hex(32),
+                },
+                indent=2,
+            )
+            + "\n",
+        )
+        created.append(str(secrets_path))
+
+    taxonomy_path = instance / TAXONOMY_FILE
+    if not taxonomy_path.exists():
+        taxonomy_path.write_text(EXAMPLE_TAXONOMY, encoding="utf-8")
+        created.append(str(taxonomy_path))
+
+    bind(db)
+    before, after = schema.upgrade(db)
+
+    written = None
+    with db.connection_context():
+        existing = list(ReviewGroup.select())
+        missing = [name for name in group_names if name not in {g.name for g in existing}]
+        if missing and not existing:
+            if recovery.exists():
+                raise InitError(
+                    f"{recovery} already exists; move it away or pass another "
+                    "--recovery-key-out so no recovery key is overwritten"
+                )
+            recovery.parent.mkdir(parents=True, exist_ok=True)
+            secret = crypto.new_secret_key()
+            _write_private(recovery, crypto.format_recovery_key(secret))
+            try:
+                with db.atomic():
+                    for name in missing:
+                        keys.create_group(name, keys.recovery_public_key(secret))
+            except Exception:
+                recovery.unlink(missing_ok=True)
+                raise
+            written = str(recovery)
+        elif missing:
+            recovery_public = next(
+                (g.recovery_public_key for g in existing if g.recovery_public_key), None
+            )
+            if recovery_public is None:
+                raise InitError(
+                    "this instance's review keys predate added groups: run `reporting "
+                    "rotate-key --recovery-key-file F` once, then `reporting init` again"
+                )
+            with db.atomic():
+                for name in missing:
+                    keys.create_group(name, recovery_public)
+        created.extend(f"review key pair {name!r}" for name in missing)
+    return InitResult(tuple(created), before, after, written)
+
+
+EXAMPLE_TAXONOMY = """\
+# Taxonomy for this deployment: departments, units and where staff can get help.
+# Read at start-up; a mistake is reported with its entry and line.
+# Slugs are stable identifiers (lowercase, digits, hyphens): never rename or delete one,
+# set `retired = true` instead, so history keeps its meaning.
+
+# Units with fewer staff than this appear only inside their department's figures.
+minimum_headcount = 5
+
+[[departments]]
+slug = "critical-care"
+name = "Critical care"
+
+[[departments]]
+slug = "medicine"
+name = "Medicine"
+
+[[departments]]
+slug = "surgery"
+name = "Surgery"
+
+[[departments]]
+slug = "women-children"
+name = "Women and children"
+
+[[units]]
+slug = "icu"
+name = "Intensive care unit"
+department = "critical-care"
+headcount = 85
+
+[[units]]
+slug = "hdu"
+name = "High dependency unit"
+department = "critical-care"
+headcount = 40
+
+[[units]]
+slug = "acute-medical-unit"
+name = "Acute medical unit"
+department = "medicine"
+headcount = 60
+
+[[units]]
+slug = "ward-7b"
+name = "Ward 7B (respiratory)"
+department = "medicine"
+headcount = 35
+
+[[units]]
+slug = "stroke-unit"
+name = "Stroke unit"
+department = "medicine"
+headcount = 30
+
+[[units]]
+slug = "theatres"
+name = "Main theatres"
+department = "surgery"
+headcount = 120
+
+[[units]]
+slug = "surgical-ward-4"
+name = "Surgical ward 4"
+department = "surgery"
+headcount = 32
+
+[[units]]
+slug = "labour-ward"
+name = "Labour ward"
+department = "women-children"
+headcount = 70
+
+[[units]]
+slug = "nicu"
+name = "Neonatal unit"
+department = "women-children"
+headcount = 45
+
+[[units]]
+slug = "paediatric-oncology"
+name = "Paediatric oncology"
+department = "women-children"
+headcount = 4   # under minimum_headcount: only counted inside its department
+
+# Category changes (optional), one [[categories]] table each:
+#   rename:  kind = "near-miss", slug = "vte", name = "Blood clots"
+#   add:     kind = "moral-distress", slug = "visiting-rules", name = "Visiting rules"
+#   retire:  kind = "near-miss", slug = "perinatal", retired = true
+
+# Where else to go, shown on the first page. Replace with your own services.
+[[signposts]]
+label = "Incident reporting system"
+url = "https://intranet.example.org/incidents"
+description = "For incidents that must be reported by name under hospital policy."
+
+[[signposts]]
+label = "Urgent clinical ethics consultation"
+url = "tel:+440000000000"
+description = "If a decision about a patient cannot wait."
+
+[[signposts]]
+label = "Staff support and wellbeing"
+url = "https://intranet.example.org/wellbeing"
+description = "Confidential support, day and night."
+
+[[signposts]]
+label = "External regulator"
+url = "https://www.cqc.org.uk/contact-us/report-concern"
+description = "If you believe the organisation is not acting on serious concerns."
+"""

@@ -1,0 +1,61 @@
+"""Receipt codes and their peppered derivation.
+
+A receipt is 16 symbols of Crockford's base32 (80 bits), grouped in fours so it can be
+written on a scrap of paper and read back over the phone: no I, L, O or U, and input is
+forgiving (case, spaces, hyphens, O for 0, I or L for 1). Only HMAC-SHA256(pepper, code) is
+stored: at 80 bits a slow hash adds nothing but would cap the filing rate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 16
+GROUP = 4
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = str.maketrans("", "", " -_.\t\r\n")
+
+
+def new_receipt() -> str:
+    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return format_receipt(code)
+
+
+def format_receipt(code: str) -> str:
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
+
+
+def normalise(text: str) -> str | None:
+    """The canonical 16 symbols of a receipt as typed, or None if it cannot be one."""
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    code = text.translate(_SEPARATORS).upper().translate(_CONFUSABLE)
+    if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
+        return None
+    return code
+
+
+def receipt_digest(code: str, pepper: bytes) -> str:
+    """What is stored: a keyed derivation that the database alone cannot reverse or test."""
+    return hmac.new(pepper, code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+# The reporter's key pair for one report's conversation, derived from the receipt: reviewers
+# seal replies to its public half (stored at filing), and only the receipt opens them.
+RECEIPT_KEY_PURPOSE = b"reporting/receipt-key/v1"
+
+
+def receipt_private_key(code: str, report_id: str, pepper: bytes) -> bytes:
+    """The reporter's private key for one report, from the normalised receipt."""
+    from reporting.privacy import crypto
+
+    return crypto.secret_from_text(code, report_id.encode("ascii") + pepper, RECEIPT_KEY_PURPOSE)
+
+
+def reply_public_key(code: str, report_id: str, pepper: bytes) -> bytes:
+    from reporting.privacy import crypto
+
+    return crypto.public_key_of(receipt_private_key(code, report_id, pepper))

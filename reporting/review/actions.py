@@ -1,0 +1,165 @@
+"""'You said, we did': what changed because staff spoke up, published to all staff.
+
+A summary names a kind, a category and a quarter, never a report. It may be published only
+where that category's organisation-wide quarter count is itself published (at least k
+reports, not hidden): a summary about a hidden count could say "something happened" where
+the numbers were suppressed to say nothing. Whether it is published is read from the
+released tables through trends.py, never from report rows. The text is plain text, cleaned
+and scrubbed of names like a narrative. No Flask here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from reporting.models import ActionSummary
+from reporting.privacy.deid import Scrubber
+from reporting.privacy.sanitise import clean_free_text
+from reporting.releases import cube, trends
+from reporting.taxonomy import KINDS, Taxonomy
+from reporting.web import auditing
+
+MAX_SUMMARY_CHARS = 2000
+QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+
+
+class SummaryRefused(Exception):
+    """A summary cannot be published; ``fields`` maps each field to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Publishable:
+    """A category and quarter whose organisation-wide count is published: a summary may follow."""
+
+    quarter: str
+    kind: str
+    category: str
+    count: int
+
+
+def quarter_count(
+    released: trends.ReleasedCells, taxonomy: Taxonomy, kind: str, category: str, quarter: str
+) -> int | None:
+    """The published organisation-wide count of a category in a quarter; None when hidden."""
+    query = trends.Query(
+        granularity="quarter",
+        group_by=(),
+        filters={"kind": kind, "category": category},
+        since=quarter,
+        until=quarter,
+    )
+    cells = trends.answer(query, released, taxonomy)["cells"]
+    return cells[0]["count"] if cells else None
+
+
+def publishable(released: trends.ReleasedCells, taxonomy: Taxonomy) -> list[Publishable]:
+    """Every released quarter's categories with a published count, newest quarter first."""
+    query = trends.Query(granularity="quarter", group_by=("kind", "category"), filters={})
+    cells = trends.answer(query, released, taxonomy)["cells"]
+    found = [
+        Publishable(c["period"], c["kind"], c["category"], c["count"])
+        for c in cells
+        if c["count"] is not None
+    ]
+    return sorted(found, key=lambda p: (-_quarter_rank(p.quarter), p.kind, p.category))
+
+
+def _quarter_rank(quarter: str) -> int:
+    year, q = quarter.split("-Q")
+    return int(year) * 4 + int(q)
+
+
+def clean_summary(text: str, scrubber: Scrubber) -> str:
+    """Plain text, no markup, no names: what staff will read. SummaryRefused when unusable."""
+    if not isinstance(text, str):
+        raise SummaryRefused({"text": "must be text"})
+    if len(text) > 10 * MAX_SUMMARY_CHARS:
+        raise SummaryRefused({"text": f"must be at most {MAX_SUMMARY_CHARS:,} characters"})
+    cleaned = scrubber.scrub(clean_free_text(text)).text
+    if not cleaned:
+        raise SummaryRefused({"text": "say what changed"})
+    if len(cleaned) > MAX_SUMMARY_CHARS:
+        raise SummaryRefused({"text": f"must be at most {MAX_SUMMARY_CHARS:,} characters"})
+    return cleaned
+
+
+def publish(
+    kind: str,
+    category: str,
+    quarter: str,
+    text: str,
+    *,
+    released: trends.ReleasedCells,
+    taxonomy: Taxonomy,
+    scrubber: Scrubber,
+    month: str,
+    actor: str | None = None,
+) -> ActionSummary:
+    """Publish a summary for a category's quarter, if its count is published; audited."""
+    errors: dict[str, str] = {}
+    if kind not in KINDS:
+        errors["kind"] = f"must be one of: {', '.join(KINDS)}"
+    elif taxonomy.category(kind, category) is None:
+        errors["category"] = f"unknown {kind} category {category!r}"
+    if not isinstance(quarter, str) or not QUARTER.match(quarter):
+        errors["quarter"] = "must be a quarter like 2026-Q3"
+    try:
+        cleaned = clean_summary(text, scrubber)
+    except SummaryRefused as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise SummaryRefused(errors)
+    if quarter_count(released, taxonomy, kind, category, quarter) is None:
+        raise SummaryRefused(
+            {
+                "category": f"the {quarter} count for this category is not published (hidden "
+                "for anonymity, or the quarter is not released yet): a summary about it "
+                "could point to the few reports behind it"
+            }
+        )
+    summary = ActionSummary.create(
+        id=secrets.token_hex(8),
+        kind=kind,
+        category=category,
+        quarter=quarter,
+        text=cleaned,
+        published=month,
+    )
+    auditing.audit(
+        "action-publish",
+        summary.id,
+        {"kind": kind, "category": category, "quarter": quarter},
+        actor=actor,
+    )
+    return summary
+
+
+def published_by_quarter() -> list[tuple[str, list[ActionSummary]]]:
+    """Every summary, grouped by quarter (newest first), by kind and category within it."""
+    rows = ActionSummary.select().order_by(
+        ActionSummary.quarter.desc(), ActionSummary.kind, ActionSummary.category, ActionSummary.id
+    )
+    grouped: dict[str, list[ActionSummary]] = {}
+    for row in rows:
+        grouped.setdefault(row.quarter, []).append(row)
+    return list(grouped.items())
+
+
+def summaries_for(kind: str, category: str, period: str) -> list[ActionSummary]:
+    """The summaries a report of this kind, category and month fed (its quarter's)."""
+    quarter = cube.quarter_of(period)
+    return list(
+        ActionSummary.select()
+        .where(
+            (ActionSummary.kind == kind)
+            & (ActionSummary.category == category)
+            & (ActionSummary.quarter == quarter)
+        )
+        .order_by(ActionSummary.published, ActionSummary.id)
+    )

@@ -1,0 +1,143 @@
+"""The daily batch: reviewers see new reports and reporter messages once a day, all at once.
+
+A report that reached reviewers the moment it was filed would tell them when it was written
+(and so, on a quiet ward, who wrote it). So nothing enters the inbox as it arrives: at the
+configured local time each day, everything filed since the last batch is released together.
+The only clock kept is the date of the last batch (the ``Housekeeping`` row named "batch"),
+never a time per report; an unacknowledged report counts the batches it has waited, up to
+the overdue limit and no further.
+
+No Flask here: the app runs it lazily (housekeeping.py) and `reporting batch` from cron.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import Case
+
+from reporting import config
+from reporting.db import database, is_sqlite
+from reporting.models import Housekeeping, Message, Report, ReportRead
+
+HOUSEKEEPING_NAME = "batch"
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """When the batch runs (local time in ``timezone``) and when a report is overdue."""
+
+    batch_time: tuple[int, int]
+    timezone: str
+    acknowledge_within: int
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, Any]) -> BatchSettings:
+        return cls(
+            batch_time=config.batch_time(dict(settings)),
+            timezone=str(settings["TIMEZONE"]),
+            acknowledge_within=int(settings["ACKNOWLEDGE_WITHIN_BATCHES"]),
+        )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one call did. ``started`` means the schedule began now and nothing was released."""
+
+    batch_date: date
+    batches: int = 0
+    reports: int = 0
+    messages: int = 0
+    started: bool = False
+
+    @property
+    def ran(self) -> bool:
+        return self.batches > 0
+
+
+def latest_batch_date(now: datetime, settings: BatchSettings) -> date:
+    """The local date of the most recent batch time at or before ``now``."""
+    if now.tzinfo is None:
+        raise ValueError("the clock must return an aware datetime")
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    hours, minutes = settings.batch_time
+    if local.time() >= time(hours, minutes):
+        return local.date()
+    return local.date() - timedelta(days=1)
+
+
+def last_batch_date() -> date | None:
+    row = Housekeeping.get_or_none(Housekeeping.name == HOUSEKEEPING_NAME)
+    return None if row is None else row.last_run
+
+
+def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
+    """Run the batch if a batch time has passed since the last one; safe to call any time.
+
+    The Housekeeping row is the lock: SQLite takes the write lock at BEGIN (IMMEDIATE), and
+    PostgreSQL locks the row (FOR UPDATE), so of two racing processes the second sees the
+    first's date and does nothing. The very first call only starts the schedule: a report
+    filed before it waits for the next batch time, like any other.
+    """
+    latest = latest_batch_date(now, settings)
+    sqlite = is_sqlite(database)
+    transaction = database.atomic(lock_type="IMMEDIATE") if sqlite else database.atomic()
+    with transaction:
+        query = Housekeeping.select().where(Housekeeping.name == HOUSEKEEPING_NAME)
+        row = query.get_or_none() if sqlite else query.for_update().get_or_none()
+        if row is None:
+            Housekeeping.insert(
+                name=HOUSEKEEPING_NAME, last_run=latest
+            ).on_conflict_ignore().execute()
+            return BatchResult(batch_date=latest, started=True)
+        passed = (latest - row.last_run).days
+        if passed <= 0:
+            return BatchResult(batch_date=row.last_run)
+        _count_waiting(passed, settings.acknowledge_within)
+        released = _release_reports()
+        messages = _release_messages()
+        Housekeeping.update(last_run=latest).where(Housekeeping.name == HOUSEKEEPING_NAME).execute()
+    return BatchResult(batch_date=latest, batches=passed, reports=released, messages=messages)
+
+
+def _count_waiting(passed: int, cap: int) -> None:
+    """Unacknowledged reports already in the inbox have waited ``passed`` more batches."""
+    counted = Report.waiting_batches + passed
+    (
+        Report.update(waiting_batches=Case(None, [(counted >= cap, cap)], counted))
+        .where(
+            Report.in_inbox == True,  # noqa: E712 (peewee expression)
+            Report.status == "received",
+            Report.purged == False,  # noqa: E712
+            Report.waiting_batches < cap,
+        )
+        .execute()
+    )
+
+
+def _release_reports() -> int:
+    waiting = Report.select(Report.id).where(Report.in_inbox == False)  # noqa: E712
+    ids = [row.id for row in waiting]
+    for start in range(0, len(ids), CHUNK):
+        Report.update(in_inbox=True).where(Report.id.in_(ids[start : start + CHUNK])).execute()
+    return len(ids)
+
+
+def _release_messages() -> int:
+    """Reporter messages reach reviewers; their reports are flagged and unread again."""
+    waiting = Message.select(Message.id, Message.report).where(Message.in_inbox == False)  # noqa: E712
+    rows = [(row.id, row.report_id) for row in waiting]
+    ids = [message_id for message_id, _ in rows]
+    reports = sorted({report_id for _, report_id in rows})
+    for start in range(0, len(reports), CHUNK):
+        chunk = reports[start : start + CHUNK]
+        Report.update(reporter_replied=True).where(Report.id.in_(chunk)).execute()
+        ReportRead.delete().where(ReportRead.report.in_(chunk)).execute()
+    for start in range(0, len(ids), CHUNK):
+        Message.update(in_inbox=True).where(Message.id.in_(ids[start : start + CHUNK])).execute()
+    return len(ids)

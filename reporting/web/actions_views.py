@@ -1,0 +1,86 @@
+"""'You said, we did' on the web: a public page for all staff, and reviewers' publishing page.
+
+Two blueprints that meet only in actions.py: the public one (no login, nothing about any
+report) and the reviewers' one under /review/actions, behind the reviewer role and CSRF.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+from reporting.review import actions
+from reporting.taxonomy import KINDS
+from reporting.web.auth import role_required
+from reporting.web.services import current_period, released_cells, services
+
+bp = Blueprint("actions", __name__)
+review_bp = Blueprint("review_actions", __name__, url_prefix="/review/actions")
+
+KIND_NAMES = {"near-miss": "Near-misses", "moral-distress": "Moral distress"}
+
+
+class SummaryForm(FlaskForm):
+    """The category and quarter (one choice, ``quarter|kind|category``) and what changed."""
+
+    target = StringField()
+    text = TextAreaField()
+
+
+def category_name(kind: str, slug: str) -> str:
+    found = services().require_taxonomy().category(kind, slug)
+    return found.name if found else slug
+
+
+@bp.app_context_processor
+def _names() -> dict:
+    return {"action_category_name": category_name, "action_kind_names": KIND_NAMES}
+
+
+@bp.get("/you-said-we-did")
+def index():
+    return render_template("actions/index.html", quarters=actions.published_by_quarter())
+
+
+@review_bp.get("")
+@role_required("reviewer")
+def publish_form():
+    return _render(SummaryForm())
+
+
+@review_bp.post("")
+@role_required("reviewer")
+def publish():
+    form = SummaryForm()
+    if not form.validate():
+        return _render(form, {"form": "the form expired: publish again"}), 400
+    quarter, _, rest = (form.target.data or "").partition("|")
+    kind, _, category = rest.partition("|")
+    try:
+        actions.publish(
+            kind,
+            category,
+            quarter,
+            form.text.data or "",
+            released=released_cells(),
+            taxonomy=services().require_taxonomy(),
+            scrubber=services().scrubber,
+            month=current_period(),
+        )
+    except actions.SummaryRefused as exc:
+        return _render(form, exc.fields), 400
+    flash(f"Published for {category_name(kind, category)}, {quarter}.")
+    return redirect(url_for("review_actions.publish_form"))
+
+
+def _render(form: SummaryForm, errors: dict[str, str] | None = None) -> str:
+    return render_template(
+        "actions/review.html",
+        form=form,
+        errors=errors or {},
+        choices=actions.publishable(released_cells(), services().require_taxonomy()),
+        quarters=actions.published_by_quarter(),
+        kinds=KINDS,
+        max_chars=actions.MAX_SUMMARY_CHARS,
+    )

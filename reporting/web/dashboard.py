@@ -1,0 +1,92 @@
+"""The leadership dashboard: released trends as charts, tables, indicators and a CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from reporting.releases import dashboard_model
+from reporting.taxonomy import KINDS
+from reporting.web.auditing import audit
+from reporting.web.auth import role_required
+from reporting.web.services import released_cells, services
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+CSV_COLUMNS = (
+    "table",
+    "period",
+    "organisation",
+    "kind",
+    "category",
+    "role",
+    "severity",
+    "count",
+    "hidden",
+)
+# A text cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _dashboard() -> dashboard_model.Dashboard:
+    taxonomy = services().require_taxonomy()
+    released = released_cells()
+    try:
+        selection = dashboard_model.select(request.args.to_dict(flat=False), released, taxonomy)
+    except dashboard_model.InvalidSelection as exc:
+        abort(400, description="This view is not available: " + str(exc))
+    return dashboard_model.Dashboard(selection, released, taxonomy)
+
+
+@bp.get("")
+@role_required("leadership")
+def index():
+    board = _dashboard()
+    tables = board.tables()
+    return render_template(
+        "dashboard/index.html",
+        board=board,
+        selection=board.selection,
+        tables={t.key: t for t in tables},
+        indicators=board.indicators(),
+        chart_data=board.chart_data(tables),
+        kinds=KINDS,
+        departments=sorted(board.taxonomy.departments.values(), key=lambda d: d.name.casefold()),
+        threshold=board.released.threshold,
+    )
+
+
+@bp.get("/export.csv")
+@role_required("leadership")
+def export_csv():
+    board = _dashboard()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for table in board.tables():
+        for cell in table.cells():
+            texts = [
+                table.title,
+                cell.period,
+                cell.organisation,
+                cell.kind,
+                cell.category,
+                cell.role,
+                cell.severity,
+            ]
+            count = "" if cell.hidden else cell.count
+            writer.writerow([*map(spreadsheet_safe, texts), count, "yes" if cell.hidden else "no"])
+    latest = board.selection.latest or "none"
+    audit("export", "trends.csv", board.selection.params())
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="trends-{board.selection.granularity}-{latest}.csv"'
+    )
+    return response
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading quote stops formula evaluation."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

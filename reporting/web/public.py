@@ -1,0 +1,314 @@
+"""The reporter's pages: no account, no JavaScript needed, nothing kept about the reporter.
+
+Steps of /report, all POSTs to one URL so nothing about a report ever enters a URL:
+choose the kind -> details -> (if there is a narrative) review the de-identified text ->
+receipt, shown once. The draft lives only in the form between steps (see drafts.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+
+from flask import Blueprint, current_app, render_template, request, session
+from flask_wtf.csrf import CSRFError
+
+from reporting import reports
+from reporting.privacy import drafts, receipts
+from reporting.review import actions, conversation
+from reporting.taxonomy import KINDS, ROLES
+from reporting.web.forms import (
+    DISTRESS_TYPE_WORDS,
+    POTENTIAL_HARM_WORDS,
+    STOPPED_BY_WORDS,
+    AnswerForm,
+    FollowUpForm,
+    LeaveForm,
+    ReportForm,
+    ReviewForm,
+)
+from reporting.web.ratelimit import filing_limit, follow_up_limit, limiter
+from reporting.web.security import csrf
+from reporting.web.services import current_period, file_live_report, services
+
+bp = Blueprint("public", __name__)
+
+INTENSITY_OPTIONS = [("", "Prefer not to say"), ("0", "0 (none)")]
+INTENSITY_OPTIONS += [(str(n), str(n)) for n in range(1, 10)] + [("10", "10 (worst possible)")]
+
+STATUS_WORDS = {
+    "received": "Received. Reviewers read new reports in daily batches.",
+    "acknowledged": "Acknowledged: a reviewer has read your report.",
+    "in-review": "In review: reviewers are looking into what you described.",
+    "referred": "Referred on to the right process (for example incident review or ethics).",
+    "action-taken": "Action taken because of what you reported.",
+    "no-further-action": "Reviewed; no further action is planned.",
+    "closed": "Closed.",
+}
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", taxonomy=services().require_taxonomy())
+
+
+@bp.get("/report")
+def report_start():
+    return render_template("public/start.html", form=ReportForm(), kinds=KINDS)
+
+
+def _files_now() -> bool:
+    action = request.form.get("action", "")
+    no_narrative = not request.form.get("narrative", "").strip()
+    return action == "submit" or (action == "continue" and no_narrative)
+
+
+@bp.post("/report")
+@limiter.limit(filing_limit, exempt_when=lambda: not _files_now())
+@limiter.limit(lambda: current_app.config["RATELIMIT_FORM"])
+def report_step():
+    form = ReviewForm()
+    form.validate()  # CSRF is checked before the view; values are the domain's to judge
+    action = form.action.data or "continue"
+    if action == "start":
+        if form.kind.data not in KINDS:
+            return _start_again("Choose what you want to tell us about.")
+        form.role.data = form.role.data or "not-given"
+        return _details(form)
+    if action == "edit":
+        return _details(form)
+    try:
+        submission = reports.parse_submission(
+            form.submission_data(),
+            services().require_taxonomy(),
+            max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+            from_form=True,
+        )
+    except reports.InvalidSubmission as exc:
+        if "kind" in exc.fields:
+            return _start_again("Choose what you want to tell us about.")
+        return _details(form, errors=exc.fields, status=400)
+    if not submission.narrative:
+        return _file(submission)
+    return _review(form, submission, action)
+
+
+def _review(form: ReviewForm, submission: reports.Submission, action: str):
+    secret = current_app.config["SECRET_KEY"]
+    nonce = session.setdefault("draft_nonce", secrets.token_urlsafe(16))
+    notices: list[str] = []
+    previous = drafts.open_draft(form.draft.data, secret, nonce)
+    if form.draft.data and previous is None:
+        notices.append(
+            "Your session restarted, so the words we replaced earlier can no longer be "
+            "restored. Your text is as you left it."
+        )
+    draft = previous or drafts.Draft()
+    result = services().scrubber.scrub(submission.narrative, keep=draft.kept)
+    draft = drafts.track(draft, result)
+    text = result.text
+    if action == "restore":
+        text, draft = drafts.restore(text, draft, set(form.restore.data or []))
+    elif action == "submit":
+        if result.replacements:
+            notices.append(
+                "We replaced more identifying details in your changes. Check the text "
+                "below, then send it."
+            )
+        else:
+            return _file(dataclasses.replace(submission, narrative=text, keep=tuple(draft.kept)))
+    form.narrative.data = text
+    form.draft.data = drafts.seal_draft(draft, secret, nonce)
+    form.restore.data = []
+    return render_template(
+        "public/review.html",
+        form=form,
+        segments=drafts.marked(text, draft),
+        draft=draft,
+        restored=draft.kept,
+        notices=notices,
+        hidden=_hidden_fields(form),
+    )
+
+
+def _file(submission: reports.Submission):
+    filed = file_live_report(submission)
+    session.clear()  # the reporter's session ends at filing
+    return render_template(
+        "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()
+    )
+
+
+def _details(form: ReportForm, errors: dict[str, str] | None = None, status: int = 200):
+    taxonomy = services().require_taxonomy()
+    kind = form.kind.data
+    return (
+        render_template(
+            "public/details.html",
+            form=form,
+            kind=kind,
+            kind_name=KINDS.get(kind, ""),
+            category_options=[(c.slug, c.name) for c in taxonomy.categories_of(kind)],
+            departments=taxonomy.active_departments(),
+            taxonomy=taxonomy,
+            roles=ROLES,
+            intensity_options=INTENSITY_OPTIONS,
+            distress_type_words=DISTRESS_TYPE_WORDS,
+            stopped_by_words=STOPPED_BY_WORDS,
+            potential_harm_words=POTENTIAL_HARM_WORDS,
+            errors=errors or {},
+            max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+        ),
+        status,
+    )
+
+
+def _start_again(message: str):
+    return render_template("public/start.html", form=ReportForm(), kinds=KINDS, error=message), 400
+
+
+def _hidden_fields(form: ReportForm) -> dict[str, str]:
+    data = form.submission_data()
+    data.pop("narrative")
+    return data
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError):
+    """An expired session must not cost the reporter their text: show it again, send nothing."""
+    if request.method == "POST" and request.path == "/report" and request.form.get("kind") in KINDS:
+        form = ReviewForm(formdata=request.form, meta={"csrf": False})
+        form.restore.data = []
+        page, _status = _details(
+            form,
+            errors={
+                "_form": "Your session timed out, so nothing was sent. Your answers are "
+                "below: check them and send again. If you already saw a receipt for this "
+                "report, it was filed and you need not send it again."
+            },
+        )
+        return page, 400
+    return render_template(
+        "errors/error.html",
+        status=400,
+        message="This page timed out, so nothing was sent. Go back to the start and try again.",
+    ), 400
+
+
+@bp.get("/follow-up")
+def follow_up():
+    return render_template("public/follow_up.html", form=FollowUpForm())
+
+
+@bp.post("/follow-up")
+@limiter.limit(follow_up_limit)
+def follow_up_status():
+    form = FollowUpForm()
+    form.validate()
+    receipt = form.receipt.data or ""
+    try:
+        thread = conversation.thread_by_receipt(receipt, pepper=services().pepper)
+    except reports.ReceiptNotFound:
+        return _receipt_not_found()
+    return _status_page(thread, receipt)
+
+
+def _receipt_not_found():
+    return render_template(
+        "public/follow_up.html",
+        form=FollowUpForm(formdata=None),
+        error="No report answers to that receipt. Check each character and try again.",
+    ), 404
+
+
+def _status_page(thread, receipt: str, *, status: int = 200, **extra):
+    """The report's status and conversation; the receipt rides in the answer form's body."""
+    code = receipts.normalise(receipt)
+    return render_template(
+        "public/status.html",
+        thread=thread,
+        receipt=receipts.format_receipt(code) if code else "",
+        status_words=STATUS_WORDS.get(thread.status, thread.status),
+        kind_name=KINDS.get(thread.kind, thread.kind),
+        category=services().require_taxonomy().category(thread.kind, thread.category),
+        answer_form=AnswerForm(formdata=None),
+        max_chars=_max_message(),
+        summaries=actions.summaries_for(thread.kind, thread.category, thread.period),
+        **extra,
+    ), status
+
+
+def _max_message() -> int:
+    return int(current_app.config["MAX_NARRATIVE_CHARS"])
+
+
+@bp.post("/follow-up/answer")
+@limiter.limit(follow_up_limit)
+def follow_up_answer():
+    """The reporter's answer: review the de-identified text (edit, restore, recheck), send."""
+    form = AnswerForm()
+    form.validate()
+    found = services()
+    receipt = form.receipt.data or ""
+    try:
+        thread = conversation.thread_by_receipt(receipt, pepper=found.pepper)
+    except reports.ReceiptNotFound:
+        return _receipt_not_found()
+    if not thread.can_answer:
+        return _status_page(thread, receipt, status=400, error="This report is closed.")
+    try:
+        text = conversation.clean_message(form.message.data or "", max_chars=_max_message())
+    except conversation.InvalidMessage as exc:
+        error = f"Nothing was sent: {exc}."
+        return _status_page(thread, receipt, status=400, error=error, answer_text=form.message.data)
+    secret = current_app.config["SECRET_KEY"]
+    nonce = session.setdefault("draft_nonce", secrets.token_urlsafe(16))
+    notices: list[str] = []
+    draft = drafts.open_draft(form.draft.data, secret, nonce) or drafts.Draft()
+    result = found.scrubber.scrub(text, keep=draft.kept)
+    draft = drafts.track(draft, result)
+    text = result.text
+    action = form.action.data or "review"
+    if action == "restore":
+        text, draft = drafts.restore(text, draft, set(form.restore.data or []))
+    elif action == "send" and result.replacements:
+        notices.append(
+            "We replaced more identifying details in your changes. Check the text below, "
+            "then send it."
+        )
+    elif action == "send":
+        conversation.post_reporter_message(
+            receipt,
+            text,
+            pepper=found.pepper,
+            period=current_period(),
+            scrubber=found.scrubber,
+            max_chars=_max_message(),
+            keep=draft.kept,
+        )
+        session.pop("draft_nonce", None)
+        thread = conversation.thread_by_receipt(receipt, pepper=found.pepper)
+        notice = "Your answer was sent. Reviewers read it with the next daily batch."
+        return _status_page(thread, receipt, notice=notice)
+    form.message.data = text
+    form.draft.data = drafts.seal_draft(draft, secret, nonce)
+    return render_template(
+        "public/follow_up_review.html",
+        form=form,
+        receipt=receipts.format_receipt(receipts.normalise(receipt)),
+        segments=drafts.marked(text, draft),
+        draft=draft,
+        restored=draft.kept,
+        notices=notices,
+    )
+
+
+@bp.post("/leave")
+@csrf.exempt  # SameSite=Strict already keeps other sites out; leaving must never fail
+def leave():
+    """Clear and leave: end the session, tell the browser to drop this site's data."""
+    session.clear()
+    target = current_app.config.get("LEAVE_URL") or "/"
+    response = current_app.make_response(render_template("public/left.html", target=target))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
