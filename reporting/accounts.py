@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from reporting import totp
 from reporting.db import database
 from reporting.models import ApiToken, User
-from reporting.periods import system_clock
+from reporting.periods import naive_utc, system_clock
 
 ROLES = ("leadership", "reviewer", "admin")
 TOKEN_PREFIX = "rpt_"  # noqa: S105 (a marker, not a secret)
@@ -95,13 +95,6 @@ class TokenHolder:
     token_id: str
     name: str
     roles: frozenset[str]
-
-
-def _utc(moment: datetime) -> datetime:
-    """A naive UTC datetime, the form stored in the database."""
-    if moment.tzinfo is None:
-        raise ValueError("the clock must return an aware datetime")
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def check_username(username: str) -> str:
@@ -230,7 +223,7 @@ def authenticate(
     was found right, so it says nothing to someone without the password). A wrong code
     counts as a failed login.
     """
-    moment = _utc(now)
+    moment = naive_utc(now)
     password = password if isinstance(password, str) else ""
     # A name no account can have is looked up nowhere (PostgreSQL refuses a NUL in a query).
     can_exist = isinstance(username, str) and _USERNAME.match(username)
@@ -289,7 +282,7 @@ def create_token(name: str, *, now: datetime | None = None) -> tuple[str, str]:
         name=name,
         token_hash=_token_digest(token),
         scope=TOKEN_SCOPE,
-        created=_utc(now or system_clock()),
+        created=naive_utc(now or system_clock()),
         revoked=None,
     )
     return token_id, token
@@ -302,7 +295,9 @@ def revoke_token(token_id: str, *, now: datetime | None = None) -> bool:
         raise UnknownToken(f"no token has the id {token_id!r}")
     if token.revoked is not None:
         return False
-    ApiToken.update(revoked=_utc(now or system_clock())).where(ApiToken.id == token_id).execute()
+    ApiToken.update(revoked=naive_utc(now or system_clock())).where(
+        ApiToken.id == token_id
+    ).execute()
     return True
 
 

@@ -19,14 +19,15 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from reporting.db import database, is_sqlite
 from reporting.models import AuditEntry
+from reporting.periods import naive_utc
 
 KEY_PURPOSE = b"reporting/audit/v1"
 HEAD_SEQ = 0
@@ -37,6 +38,23 @@ LOCK_ID = 0x41554454  # "AUDT": the advisory lock id on PostgreSQL
 MAX_ACTOR = AuditEntry.actor.max_length
 MAX_ACTION = AuditEntry.action.max_length
 MAX_OBJECT = AuditEntry.object.max_length
+
+
+class AuditWriter(Protocol):
+    """How a domain verb records a privileged action without knowing who or when.
+
+    The web layer's `reporting.web.auditing.audit` is one: it finds the actor, the app's
+    clock and the key. Domain modules take one as ``record`` so they never import Flask.
+    """
+
+    def __call__(
+        self,
+        action: str,
+        obj: str = "",
+        detail: dict[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+    ) -> None: ...
 
 
 class AuditError(Exception):
@@ -63,13 +81,6 @@ def key_from_secret(secret: str | bytes) -> bytes:
         raise AuditError("no SECRET_KEY: run `reporting init` before anything is audited")
     material = secret.encode("utf-8") if isinstance(secret, str) else secret
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_PURPOSE).derive(material)
-
-
-def _utc(moment: datetime) -> datetime:
-    """A naive UTC datetime to the second, the form stored and hashed."""
-    if moment.tzinfo is None:
-        raise AuditError("the clock must return an aware datetime")
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _canonical_detail(detail: dict[str, Any] | None) -> str:
@@ -140,9 +151,11 @@ def append(
     """
     if not action:
         raise AuditError("an audit entry needs an action")
+    if at.tzinfo is None:
+        raise AuditError("the clock must return an aware datetime")
     stored_detail = _canonical_detail(detail)
     values = {
-        "at": _utc(at),
+        "at": naive_utc(at).replace(microsecond=0),  # to the second: the form stored and hashed
         "actor": _storable(actor)[:MAX_ACTOR],
         "action": _storable(action)[:MAX_ACTION],
         "object": _storable(obj or "")[:MAX_OBJECT],

@@ -14,6 +14,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from reporting.db import database
+from reporting.invalid import InvalidFields
 from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, receipts
 from reporting.privacy.deid import Scrubber
@@ -42,12 +43,8 @@ SUBMISSION_FIELDS = (
 )
 
 
-class InvalidSubmission(Exception):
+class InvalidSubmission(InvalidFields):
     """A submission has invalid fields; ``fields`` maps each field to what is wrong with it."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 class ReceiptNotFound(Exception):
@@ -289,31 +286,12 @@ def file_report(
         receipt = receipts.new_receipt()
         code = receipts.normalise(receipt)
         digest = receipts.receipt_digest(code, pepper)
-        sealed = (
-            crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
-            if narrative
-            else None
-        )
+        row = _report_row(report_id, period, submission, key, digest, narrative)
         try:
             with database.atomic():
+                # Reviewers can reply at once; only the receipt opens what they seal.
                 Report.insert_row(
-                    id=report_id,
-                    period=period,
-                    kind=submission.kind,
-                    category=submission.category,
-                    unit=submission.unit,
-                    role=submission.role,
-                    intensity=submission.intensity,
-                    distress_type=submission.distress_type,
-                    stopped_by=submission.stopped_by,
-                    potential_harm=submission.potential_harm,
-                    severity=submission.severity,
-                    review_group=key.group,
-                    receipt_digest=digest,
-                    narrative=sealed,
-                    sealed_gen=key.gen,
-                    # Reviewers can reply at once; only the receipt opens what they seal.
-                    reply_key=receipts.reply_public_key(code, report_id, pepper),
+                    **row, reply_key=receipts.reply_public_key(code, report_id, pepper)
                 )
         except IntegrityError:  # a 128-bit id or 80-bit receipt collided: draw again
             continue
@@ -341,35 +319,48 @@ def store_prepared(
         key = keys.get(group) or keys.setdefault(group, sealing_key(group))
         report_id = secrets.token_hex(16)
         digest = receipts.receipt_digest(receipts.normalise(receipts.new_receipt()), pepper)
-        narrative = submission.narrative
-        rows.append(
-            {
-                "id": report_id,
-                "period": period,
-                "kind": submission.kind,
-                "category": submission.category,
-                "unit": submission.unit,
-                "role": submission.role,
-                "intensity": submission.intensity,
-                "distress_type": submission.distress_type,
-                "stopped_by": submission.stopped_by,
-                "potential_harm": submission.potential_harm,
-                "severity": submission.severity,
-                "review_group": key.group,
-                "receipt_digest": digest,
-                "narrative": (
-                    crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
-                    if narrative
-                    else None
-                ),
-                "sealed_gen": key.gen,
-                "in_inbox": in_inbox,
-            }
-        )
+        row = _report_row(report_id, period, submission, key, digest, submission.narrative)
+        rows.append({**row, "in_inbox": in_inbox})
     with database.atomic():
         for start in range(0, len(rows), 500):
             Report.insert_many(rows[start : start + 500]).execute()
     return len(rows)
+
+
+def _report_row(
+    report_id: str,
+    period: str,
+    submission: Submission,
+    key: SealingKey,
+    receipt_digest: str,
+    narrative: str | None,
+) -> dict[str, Any]:
+    """The stored row of one report: coded fields as given, the narrative sealed to the group.
+
+    The one place a report's columns are written, for live filing and for bulk data alike,
+    so no path can store a field the other leaves out (or a narrative unsealed).
+    """
+    return {
+        "id": report_id,
+        "period": period,
+        "kind": submission.kind,
+        "category": submission.category,
+        "unit": submission.unit,
+        "role": submission.role,
+        "intensity": submission.intensity,
+        "distress_type": submission.distress_type,
+        "stopped_by": submission.stopped_by,
+        "potential_harm": submission.potential_harm,
+        "severity": submission.severity,
+        "review_group": key.group,
+        "receipt_digest": receipt_digest,
+        "narrative": (
+            crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
+            if narrative
+            else None
+        ),
+        "sealed_gen": key.gen,
+    }
 
 
 # A fixed code for unusable input, so every lookup costs one HMAC and one indexed query.

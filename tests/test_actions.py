@@ -21,6 +21,7 @@ from reporting import accounts, reports
 from reporting.db import database
 from reporting.models import ActionSummary, AuditEntry, Report
 from reporting.review import actions
+from reporting.web.auditing import audit
 from reporting.web.services import released_cells
 
 PASSWORD = "correct horse battery"
@@ -61,6 +62,7 @@ def publish(app, kind, category, quarter, text=NAMED, *, actor="rev"):
             taxonomy=services.require_taxonomy(),
             scrubber=services.scrubber,
             month="2026-10",
+            record=audit,
             actor=actor,
         )
 

@@ -13,6 +13,7 @@ from reporting.db import database
 from reporting.models import Release, User
 from reporting.ops import demo
 from reporting.ops.instance import EXAMPLE_TAXONOMY
+from reporting.periods import months_ending
 from reporting.taxonomy import parse_taxonomy
 
 SMALL = ["demo", "--months", "3", "--scale", "0.3", "--seed", "7"]
@@ -81,7 +82,7 @@ def test_demo_is_deterministic_for_a_seed(initialised):
     taxonomy = parse_taxonomy(demo.demo_taxonomy_text())
     from reporting.privacy.deid import Scrubber
 
-    periods = demo.months_ending("2026-10", 3)
+    periods = months_ending("2026-10", 3)
     volume = demo.Volume(months=3, scale=0.5, seed=11)
     first = list(demo.generate(taxonomy, periods, volume, Scrubber()))
     again = list(demo.generate(taxonomy, periods, volume, Scrubber()))
@@ -94,7 +95,7 @@ def test_winter_and_the_rising_department_show_in_the_data():
     from reporting.privacy.deid import Scrubber
 
     taxonomy = parse_taxonomy(demo.demo_taxonomy_text())
-    periods = demo.months_ending("2026-10", 24)
+    periods = months_ending("2026-10", 24)
     items = list(demo.generate(taxonomy, periods, demo.Volume(24, 1.0, 3), Scrubber()))
 
     def count(pred) -> int:

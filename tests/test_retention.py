@@ -29,6 +29,7 @@ from reporting.models import (
 )
 from reporting.privacy import crypto, receipts
 from reporting.review import conversation, notes, retention
+from reporting.web.auditing import audit
 
 SETTINGS = retention.RetentionSettings()
 CLOSED_ON = date(2026, 10, 6)
@@ -142,8 +143,8 @@ def test_purge_destroys_content_on_disk_keeps_held_content_and_every_released_nu
     close_reports(purged.id, held.id)
 
     with app.app_context(), database.connection_context():
-        retention.add_hold(held.id, "Coroner's request 2027/114", PURGE_AT)
-        result = retention.purge(PURGE_AT, SETTINGS)
+        retention.add_hold(held.id, "Coroner's request 2027/114", PURGE_AT, record=audit)
+        result = retention.purge(PURGE_AT, SETTINGS, record=audit)
     assert (result.purged, result.held) == (1, 1)
 
     # ---- the purged report's content is gone from every byte on disk ----------------------
@@ -216,16 +217,18 @@ def test_a_hold_on_everything_protects_every_report_until_removed(
     close_reports(*(r.id for r in found))
 
     with app.app_context(), database.connection_context():
-        hold = retention.add_hold(None, "Public inquiry: preserve everything", PURGE_AT)
-        result = retention.purge(PURGE_AT, SETTINGS)
+        hold = retention.add_hold(
+            None, "Public inquiry: preserve everything", PURGE_AT, record=audit
+        )
+        result = retention.purge(PURGE_AT, SETTINGS, record=audit)
     assert (result.purged, result.held) == (0, 2)
     data = stored_bytes(instance_dir, database_url)
     assert all(found_pieces(b, data, database_url) == len(chunks(b)) for b in blobs)
     assert all(narratives_opened_with(recovery_key_file)[r.id] for r in found)
 
     with app.app_context(), database.connection_context():
-        retention.remove_hold(hold.id)
-        result = retention.purge(PURGE_AT, SETTINGS)
+        retention.remove_hold(hold.id, record=audit)
+        result = retention.purge(PURGE_AT, SETTINGS, record=audit)
     assert (result.purged, result.held) == (2, 0)
     data = stored_bytes(instance_dir, database_url)
     assert all(found_pieces(b, data, database_url) == 0 for b in blobs)
@@ -270,30 +273,35 @@ def test_purge_works_in_batches_and_dry_run_changes_nothing(app, monkeypatch):
     add_reports("2020-01", "icu", "near-miss", "fall", 5)
     monkeypatch.setattr(retention, "PURGE_BATCH", 2)
     with app.app_context(), database.connection_context():
-        dry = retention.purge(PURGE_AT, SETTINGS, dry_run=True)
+        dry = retention.purge(PURGE_AT, SETTINGS, dry_run=True, record=audit)
         assert (dry.purged, dry.held, dry.dry_run) == (5, 0, True)
         assert Report.select().where(Report.purged == True).count() == 0  # noqa: E712
-        result = retention.purge(PURGE_AT, SETTINGS)
+        result = retention.purge(PURGE_AT, SETTINGS, record=audit)
         assert result.purged == 5
         assert Report.select().where(Report.purged == True).count() == 5  # noqa: E712
-        assert retention.purge(PURGE_AT, SETTINGS).purged == 0
+        assert retention.purge(PURGE_AT, SETTINGS, record=audit).purged == 0
 
 
 def test_purge_if_due_runs_once_a_day(app):
     add_reports("2020-01", "icu", "near-miss", "fall", 2)
     first_day = datetime(2026, 11, 14, 1, 0, tzinfo=UTC)
     with app.app_context(), database.connection_context():
-        result = retention.purge_if_due(first_day, SETTINGS)
+        result = retention.purge_if_due(first_day, SETTINGS, record=audit)
         assert result is not None and result.purged == 2
         assert Housekeeping.get_by_id("purge").last_run == date(2026, 11, 14)
         add_reports("2020-02", "icu", "near-miss", "fall", 1)
-        assert retention.purge_if_due(first_day + timedelta(hours=22), SETTINGS) is None
+        assert (
+            retention.purge_if_due(first_day + timedelta(hours=22), SETTINGS, record=audit) is None
+        )
         assert Report.select().where(Report.purged == False).count() == 1  # noqa: E712
         # The next day in London: it runs again; the app's config works as settings too.
-        result = retention.purge_if_due(first_day + timedelta(days=1), app.config)
+        result = retention.purge_if_due(first_day + timedelta(days=1), app.config, record=audit)
         assert result is not None and result.purged == 1
         assert Housekeeping.get_by_id("purge").last_run == date(2026, 11, 15)
-        assert retention.purge_if_due(first_day + timedelta(days=1, hours=2), app.config) is None
+        assert (
+            retention.purge_if_due(first_day + timedelta(days=1, hours=2), app.config, record=audit)
+            is None
+        )
         actors = [e.actor for e in AuditEntry.select().where(AuditEntry.action == "purge")]
     assert actors == ["schedule", "schedule"]
 

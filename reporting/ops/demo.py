@@ -20,7 +20,7 @@ from pathlib import Path
 from reporting import accounts, reports
 from reporting.models import Release, Report, User
 from reporting.ops.instance import EXAMPLE_TAXONOMY
-from reporting.periods import Clock
+from reporting.periods import Clock, months_ending
 from reporting.privacy.deid import Scrubber
 from reporting.releases import builder
 from reporting.reports import DISTRESS_TYPES, Submission
@@ -315,12 +315,6 @@ def demo_taxonomy_text() -> str:
             ]
     signposts = EXAMPLE_TAXONOMY[EXAMPLE_TAXONOMY.index("# Where else to go") :]
     return "\n".join(lines) + "\n" + signposts
-
-
-def months_ending(last: str, count: int) -> list[str]:
-    year, month = int(last[:4]), int(last[5:])
-    index = year * 12 + month - 1
-    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from reporting.models import Membership, ReviewGroup, StaffKeySession, User
+from reporting.periods import naive_utc
 from reporting.privacy import crypto
 
 
@@ -49,10 +50,6 @@ def personal_context(user_id: str) -> bytes:
 
 def session_context(session_id: str) -> bytes:
     return b"staff-session:" + session_id.encode()
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 # The recovery key -------------------------------------------------------------------------
@@ -247,7 +244,7 @@ def start_session(user_id: str, personal_private: bytes, now: datetime) -> tuple
         encrypted_private_key=crypto.encrypt_with_secret(
             personal_private, secret, session_context(session_id)
         ),
-        last_used=_naive_utc(now),
+        last_used=naive_utc(now),
     )
     return session_id, secret
 
@@ -263,7 +260,7 @@ def session_key(
     row = StaffKeySession.get_or_none(StaffKeySession.id == session_id)
     if row is None or row.user_id != user_id:
         return None
-    moment = _naive_utc(now)
+    moment = naive_utc(now)
     if moment - row.last_used > idle:
         row.delete_instance()
         return None
@@ -284,5 +281,5 @@ def end_session(session_id: str) -> None:
 
 def end_idle_sessions(now: datetime, idle: timedelta) -> int:
     return (
-        StaffKeySession.delete().where(StaffKeySession.last_used < _naive_utc(now) - idle).execute()
+        StaffKeySession.delete().where(StaffKeySession.last_used < naive_utc(now) - idle).execute()
     )

@@ -23,7 +23,7 @@ from peewee import fn
 
 from reporting.db import database, is_sqlite
 from reporting.models import Release, ReleasedCell, Report
-from reporting.periods import Clock
+from reporting.periods import Clock, months_of_quarter, next_month, quarter_of
 from reporting.releases import cube, disclosure, protection
 from reporting.taxonomy import Taxonomy
 
@@ -40,11 +40,6 @@ class ReleasePolicy:
     threshold: int = 5
     lag_days: int = 3
     timezone: str = "Europe/London"
-
-
-def next_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:])
-    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
 
 
 def last_closed_month(now: datetime, policy: ReleasePolicy) -> str | None:
@@ -224,10 +219,10 @@ def assemble(
         keys += builder.period_keys(m)
         values.update(month_values[m])
         relations += builder.period_relations(m)
-    quarters = sorted({cube.quarter_of(m) for m in months})
-    complete_quarters = [q for q in quarters if cube.months_of_quarter(q)[-1] in months]
+    quarters = sorted({quarter_of(m) for m in months})
+    complete_quarters = [q for q in quarters if months_of_quarter(q)[-1] in months]
     for q in complete_quarters:
-        parts = [m for m in cube.months_of_quarter(q) if m in months]
+        parts = [m for m in months_of_quarter(q) if m in months]
         _add_sum_period(builder, q, parts, month_values, values, keys, relations)
     if month.endswith("-12"):
         parts = [q for q in complete_quarters]
@@ -236,7 +231,7 @@ def assemble(
 
     new_periods = {month}
     if month[5:] in ("03", "06", "09", "12"):
-        new_periods.add(cube.quarter_of(month))
+        new_periods.add(quarter_of(month))
     if month.endswith("-12"):
         new_periods.add(year)
 

@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from reporting.periods import granularity_of
 from reporting.releases.disclosure import Cell, Relation
 
 ALL = "*"
@@ -65,23 +66,6 @@ class Mapping_:
 
 
 OrgMapping = Mapping_
-
-
-def quarter_of(month: str) -> str:
-    year, mon = month.split("-")
-    return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
-
-
-def months_of_quarter(quarter: str) -> list[str]:
-    year, q = quarter.split("-Q")
-    first = (int(q) - 1) * 3 + 1
-    return [f"{year}-{m:02d}" for m in range(first, first + 3)]
-
-
-def granularity_of(period: str) -> str:
-    if "-Q" in period:
-        return "quarter"
-    return "month" if "-" in period else "year"
 
 
 def org_chains(unit_field: str, mapping: OrgMapping) -> tuple[list[str], list[str]]:

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reporting.invalid import InvalidFields
+from reporting.periods import previous_period, year_earlier
 from reporting.releases import trends
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES, Taxonomy
 
@@ -23,12 +25,8 @@ NOT_AVAILABLE_UNRELEASED = "not available (that period is not released)"
 PARAMETERS = ("granularity", "since", "until", "kind", "department")
 
 
-class InvalidSelection(Exception):
+class InvalidSelection(InvalidFields):
     """A dashboard query with a value outside the published surface; ``fields`` says which."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -469,18 +467,3 @@ def _count_change(now: int, before: int) -> str:
 def _share_change(now: float, before: float) -> str:
     points = round(100 * now) - round(100 * before)
     return f"{points:+d} percentage points from {before:.0%}"
-
-
-def previous_period(period: str) -> str:
-    if len(period) == 4:
-        return str(int(period) - 1)
-    year, part = period.split("-")
-    if part.startswith("Q"):
-        q = int(part[1:])
-        return f"{year}-Q{q - 1}" if q > 1 else f"{int(year) - 1}-Q4"
-    month = int(part)
-    return f"{year}-{month - 1:02d}" if month > 1 else f"{int(year) - 1}-12"
-
-
-def year_earlier(period: str) -> str:
-    return f"{int(period[:4]) - 1}{period[4:]}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reporting.periods import granularity_of, quarter_of
 from reporting.releases.cube import (
     ALL,
     ORG_RESIDUAL,
@@ -17,8 +18,6 @@ from reporting.releases.cube import (
     CellKey,
     CubeBuilder,
     coarseness,
-    granularity_of,
-    quarter_of,
 )
 
 

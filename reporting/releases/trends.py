@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reporting.invalid import InvalidFields
 from reporting.models import Release, ReleasedCell
+from reporting.periods import granularity_of
 from reporting.releases import cube
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES, Taxonomy
 
@@ -37,12 +39,8 @@ ALLOWED_PARAMETERS = ("granularity", "group_by", "since", "until", *DIMENSIONS)
 ANSWER_CACHE_SIZE = 512
 
 
-class InvalidQuery(Exception):
+class InvalidQuery(InvalidFields):
     """A query outside the published surface; ``fields`` says what is allowed instead."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,7 @@ class ReleasedCells:
         }
         periods: dict[str, set[str]] = {g: set() for g in GRANULARITIES}
         for period in {k[0] for k in values}:
-            periods[cube.granularity_of(period)].add(period)
+            periods[granularity_of(period)].add(period)
         mappings = {}
         for release in releases:
             mappings.setdefault(

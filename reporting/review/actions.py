@@ -14,23 +14,21 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from reporting.audit import AuditWriter
+from reporting.invalid import InvalidFields
 from reporting.models import ActionSummary
+from reporting.periods import quarter_index, quarter_of
 from reporting.privacy.deid import Scrubber
 from reporting.privacy.sanitise import clean_free_text
-from reporting.releases import cube, trends
+from reporting.releases import trends
 from reporting.taxonomy import KINDS, Taxonomy
-from reporting.web import auditing
 
 MAX_SUMMARY_CHARS = 2000
 QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 
 
-class SummaryRefused(Exception):
+class SummaryRefused(InvalidFields):
     """A summary cannot be published; ``fields`` maps each field to what is wrong with it."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -67,12 +65,7 @@ def publishable(released: trends.ReleasedCells, taxonomy: Taxonomy) -> list[Publ
         for c in cells
         if c["count"] is not None
     ]
-    return sorted(found, key=lambda p: (-_quarter_rank(p.quarter), p.kind, p.category))
-
-
-def _quarter_rank(quarter: str) -> int:
-    year, q = quarter.split("-Q")
-    return int(year) * 4 + int(q)
+    return sorted(found, key=lambda p: (-quarter_index(p.quarter), p.kind, p.category))
 
 
 def clean_summary(text: str, scrubber: Scrubber) -> str:
@@ -99,6 +92,7 @@ def publish(
     taxonomy: Taxonomy,
     scrubber: Scrubber,
     month: str,
+    record: AuditWriter,
     actor: str | None = None,
 ) -> ActionSummary:
     """Publish a summary for a category's quarter, if its count is published; audited."""
@@ -131,7 +125,7 @@ def publish(
         text=cleaned,
         published=month,
     )
-    auditing.audit(
+    record(
         "action-publish",
         summary.id,
         {"kind": kind, "category": category, "quarter": quarter},
@@ -153,7 +147,7 @@ def published_by_quarter() -> list[tuple[str, list[ActionSummary]]]:
 
 def summaries_for(kind: str, category: str, period: str) -> list[ActionSummary]:
     """The summaries a report of this kind, category and month fed (its quarter's)."""
-    quarter = cube.quarter_of(period)
+    quarter = quarter_of(period)
     return list(
         ActionSummary.select()
         .where(

@@ -19,15 +19,13 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peewee import IntegrityError, fn
-
 from reporting import reports
-from reporting.db import database
 from reporting.models import Message, Report, ReviewGroup
 from reporting.privacy import crypto, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.privacy.keys import GroupKeys
 from reporting.reports import ReceiptNotFound
+from reporting.review.threads import ThreadBusy, append_sealed
 
 RECEIPT_KEY_PURPOSE = receipts.RECEIPT_KEY_PURPOSE
 REPORTER, REVIEWER = "reporter", "reviewer"
@@ -199,38 +197,29 @@ def post_reply(report: Report, text: str, *, period: str, max_chars: int) -> Mes
 
 def _store(report: Report, author: str, text: str, period: str, in_inbox: bool) -> MessageView:
     group = ReviewGroup.get_by_id(report.review_group_id)
-    for _attempt in range(5):
-        message_id = secrets.token_hex(16)
+
+    def seal_under(message_id: str) -> dict[str, bytes]:
         body, data_key = crypto.seal_returning_key(
             text.encode("utf-8"), group.public_key, _context(report.id, message_id)
         )
         receipt_copy = crypto.seal(
             data_key, report.reply_key, _receipt_copy_context(report.id, message_id)
         )
-        try:
-            with database.atomic():
-                seq = next_seq(Message, report.id)
-                Message.create(
-                    id=message_id,
-                    report=report.id,
-                    seq=seq,
-                    author=author,
-                    period=period,
-                    body=body,
-                    receipt_wrapped_key=receipt_copy,
-                    sealed_gen=group.key_gen,
-                    in_inbox=in_inbox,
-                )
-        except IntegrityError:  # another message took this seq at the same moment
-            continue
-        return MessageView(seq, author, period, text)
-    raise ConversationError("the conversation is busy; send the message again")
+        return {"body": body, "receipt_wrapped_key": receipt_copy}
 
-
-def next_seq(model, report_id: str) -> int:
-    """The next position in a report's notes or messages (a unique index guards races)."""
-    latest = model.select(fn.MAX(model.seq)).where(model.report == report_id).scalar()
-    return (latest or 0) + 1
+    try:
+        seq = append_sealed(
+            Message,
+            report,
+            seal_under,
+            author=author,
+            period=period,
+            sealed_gen=group.key_gen,
+            in_inbox=in_inbox,
+        )
+    except ThreadBusy:
+        raise ConversationError("the conversation is busy; send the message again") from None
+    return MessageView(seq, author, period, text)
 
 
 def thread_for_reviewer(report: Report, group_keys: GroupKeys) -> list[MessageView]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from reporting.audit import AuditWriter
 from reporting.privacy import keys
 from reporting.review import batches, retention
 
@@ -45,14 +46,16 @@ class HousekeepingResult:
     idle_key_sessions_ended: int = 0
 
 
-def run_due(settings: HousekeepingSettings, now: datetime) -> HousekeepingResult:
+def run_due(
+    settings: HousekeepingSettings, now: datetime, *, record: AuditWriter
+) -> HousekeepingResult:
     """Run every piece of scheduled work that is due; each is idempotent and locked.
 
-    The purge needs an app context (it is audited) and must not run inside a transaction
+    The purge is audited through ``record`` and must not run inside a transaction
     (PostgreSQL's VACUUM cannot).
     """
     batch = batches.run_due(now, settings.batch)
-    purge = retention.purge_if_due(now, settings.retention)
+    purge = retention.purge_if_due(now, settings.retention, record=record)
     ended = keys.end_idle_sessions(now, settings.staff_idle)
     return HousekeepingResult(batch=batch, purge=purge, idle_key_sessions_ended=ended)
 
@@ -85,22 +88,22 @@ def throttle_in(extensions: dict[str, Any]) -> Throttle:
 
 
 def run_lazily(
-    settings: Mapping[str, Any], now: datetime, throttle: Throttle
+    settings: Mapping[str, Any], now: datetime, throttle: Throttle, *, record: AuditWriter
 ) -> HousekeepingResult | None:
     """Run due work unless this process looked less than a minute ago."""
     if not throttle.claim(now):
         return None
-    return run_due(HousekeepingSettings.from_config(settings), now)
+    return run_due(HousekeepingSettings.from_config(settings), now, record=record)
 
 
-def run_for_app(app: Any, now: datetime) -> HousekeepingResult | None:
+def run_for_app(app: Any, now: datetime, *, record: AuditWriter) -> HousekeepingResult | None:
     """From a request (``app`` is the Flask app): look for due work at most once a minute.
 
     A failure is logged and the request carries on: the next look, or `reporting batch`,
     runs it again.
     """
     try:
-        return run_lazily(app.config, now, throttle_in(app.extensions))
+        return run_lazily(app.config, now, throttle_in(app.extensions), record=record)
     except Exception:
         app.logger.exception("housekeeping failed; it runs again on the next look")
         return None

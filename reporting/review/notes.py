@@ -8,17 +8,13 @@ note moved to another report does not open. Notes carry the month, not a time. T
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-from peewee import IntegrityError
-
-from reporting.db import database
 from reporting.models import Note, Report, ReviewGroup
 from reporting.privacy import crypto
 from reporting.privacy.keys import GroupKeys
 from reporting.privacy.sanitise import clean_free_text
-from reporting.review.conversation import next_seq
+from reporting.review.threads import ThreadBusy, append_sealed
 
 MAX_NOTE_CHARS = 10_000
 
@@ -58,25 +54,18 @@ def clean_note(text: str) -> str:
 def add_note(report: Report, author: str, text: str, *, period: str) -> NoteView:
     cleaned = clean_note(text)
     group = ReviewGroup.get_by_id(report.review_group_id)
-    for _attempt in range(5):
-        note_id = secrets.token_hex(16)
-        body = crypto.seal(cleaned.encode("utf-8"), group.public_key, _context(report.id, note_id))
-        try:
-            with database.atomic():
-                seq = next_seq(Note, report.id)
-                Note.create(
-                    id=note_id,
-                    report=report.id,
-                    seq=seq,
-                    author=author,
-                    period=period,
-                    body=body,
-                    sealed_gen=group.key_gen,
-                )
-        except IntegrityError:  # another note took this seq at the same moment
-            continue
-        return NoteView(seq, author, period, cleaned)
-    raise InvalidNote("notes are busy on this report; add the note again")
+
+    def seal_under(note_id: str) -> dict[str, bytes]:
+        context = _context(report.id, note_id)
+        return {"body": crypto.seal(cleaned.encode("utf-8"), group.public_key, context)}
+
+    try:
+        seq = append_sealed(
+            Note, report, seal_under, author=author, period=period, sealed_gen=group.key_gen
+        )
+    except ThreadBusy:
+        raise InvalidNote("notes are busy on this report; add the note again") from None
+    return NoteView(seq, author, period, cleaned)
 
 
 def list_notes(report: Report, group_keys: GroupKeys) -> list[NoteView]:

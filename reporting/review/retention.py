@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import Expression, IntegrityError
 
+from reporting.audit import AuditWriter
 from reporting.config import Defaults
 from reporting.db import database, is_sqlite
 from reporting.models import Housekeeping, LegalHold, Message, Note, Report
 from reporting.privacy.sanitise import clean_free_text
-from reporting.web import auditing
 
 # Reports purged per transaction: short transactions keep filing and reading responsive.
 PURGE_BATCH = 500
@@ -113,7 +113,12 @@ def _due_and_held(today: date, settings: RetentionSettings) -> tuple[int, int]:
 
 
 def purge(
-    now: datetime, settings: RetentionSettings, *, dry_run: bool = False, actor: str | None = None
+    now: datetime,
+    settings: RetentionSettings,
+    *,
+    record: AuditWriter,
+    dry_run: bool = False,
+    actor: str | None = None,
 ) -> PurgeResult:
     """Destroy the content of every report past retention and not held; audited.
 
@@ -138,7 +143,7 @@ def purge(
         reclaim_space()
     _, held = _due_and_held(today, settings)
     result = PurgeResult(purged=purged, held=held)
-    auditing.audit("purge", "reports", {"purged": result.purged, "held": result.held}, actor=actor)
+    record("purge", "reports", {"purged": result.purged, "held": result.held}, actor=actor)
     return result
 
 
@@ -176,7 +181,7 @@ def reclaim_space() -> None:
 
 
 def purge_if_due(
-    now: datetime, settings: RetentionSettings | Mapping[str, Any]
+    now: datetime, settings: RetentionSettings | Mapping[str, Any], *, record: AuditWriter
 ) -> PurgeResult | None:
     """The scheduled purge: runs at most once a local day across all app instances.
 
@@ -191,7 +196,7 @@ def purge_if_due(
     if previous is False:
         return None
     try:
-        return purge(now, settings, actor="schedule")
+        return purge(now, settings, record=record, actor="schedule")
     except Exception:
         if previous is None:
             Housekeeping.delete().where(Housekeeping.name == SCHEDULE_NAME).execute()
@@ -244,7 +249,12 @@ def _clean_reason(reason: str) -> str:
 
 
 def add_hold(
-    report_id: str | None, reason: str, now: datetime, *, actor: str | None = None
+    report_id: str | None,
+    reason: str,
+    now: datetime,
+    *,
+    record: AuditWriter,
+    actor: str | None = None,
 ) -> LegalHold:
     """Hold one report's content (or, with ``report_id`` None, everything's) from retention."""
     text = _clean_reason(reason)
@@ -261,16 +271,16 @@ def add_hold(
         reason=text,
         created=now.astimezone(UTC).replace(tzinfo=None),
     )
-    auditing.audit("hold-add", hold.id, {"report": report_id or "all", "reason": text}, actor=actor)
+    record("hold-add", hold.id, {"report": report_id or "all", "reason": text}, actor=actor)
     return hold
 
 
-def remove_hold(hold_id: str, *, actor: str | None = None) -> LegalHold:
+def remove_hold(hold_id: str, *, record: AuditWriter, actor: str | None = None) -> LegalHold:
     hold = LegalHold.get_or_none(LegalHold.id == hold_id.strip().lower())
     if hold is None:
         raise HoldError(f"no legal hold has the id {hold_id!r} (see `reporting hold list`)")
     LegalHold.delete().where(LegalHold.id == hold.id).execute()
-    auditing.audit("hold-remove", hold.id, {"report": hold.report or "all"}, actor=actor)
+    record("hold-remove", hold.id, {"report": hold.report or "all"}, actor=actor)
     return hold
 
 

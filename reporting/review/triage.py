@@ -17,6 +17,7 @@ from peewee import fn
 
 from reporting import reports
 from reporting.db import database
+from reporting.invalid import InvalidFields
 from reporting.models import Membership, Report, ReportRead, StepAside, User
 from reporting.periods import parse_month
 from reporting.privacy.keys import GroupKeys
@@ -69,12 +70,8 @@ class NotAllowed(TriageError):
     """The workflow does not allow this change; the message says why."""
 
 
-class InvalidFilter(TriageError):
+class InvalidFilter(TriageError, InvalidFields):
     """Inbox filters with unknown values; ``fields`` maps each to what is wrong."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 @dataclass(frozen=True)

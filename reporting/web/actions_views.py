@@ -12,6 +12,7 @@ from wtforms import StringField, TextAreaField
 
 from reporting.review import actions
 from reporting.taxonomy import KINDS
+from reporting.web.auditing import audit
 from reporting.web.auth import role_required
 from reporting.web.services import current_period, released_cells, services
 
@@ -67,6 +68,7 @@ def publish():
             taxonomy=services().require_taxonomy(),
             scrubber=services().scrubber,
             month=current_period(),
+            record=audit,
         )
     except actions.SummaryRefused as exc:
         return _render(form, exc.fields), 400

@@ -32,7 +32,7 @@ def _reviewer() -> tuple[triage.Reviewer, GroupKeys]:
     held = current_group_keys()
     if held is None:
         raise KeysLocked()
-    housekeeping.run_for_app(current_app, services().clock())
+    housekeeping.run_for_app(current_app, services().clock(), record=audit)
     reviewer = triage.Reviewer(current_user.id, current_user.username, frozenset(held.groups()))
     return reviewer, held
 

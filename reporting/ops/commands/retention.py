@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from reporting.db import database
 from reporting.review import retention
+from reporting.web.auditing import audit
 from reporting.web.services import services
 
 
@@ -35,7 +36,7 @@ def hold_add_command(report_id: str | None, hold_all: bool, reason: str) -> None
         raise click.UsageError("give exactly one of --report ID or --all")
     with database.connection_context():
         try:
-            hold = retention.add_hold(report_id, reason, services().clock())
+            hold = retention.add_hold(report_id, reason, services().clock(), record=audit)
         except retention.HoldError as exc:
             raise click.ClickException(str(exc)) from exc
     target = f"report {hold.report}" if hold.report else "every report"
@@ -49,7 +50,7 @@ def hold_remove_command(hold_id: str) -> None:
     """Remove a legal hold by its id; held content becomes subject to retention again."""
     with database.connection_context():
         try:
-            hold = retention.remove_hold(hold_id)
+            hold = retention.remove_hold(hold_id, record=audit)
         except retention.HoldError as exc:
             raise click.ClickException(str(exc)) from exc
     target = f"report {hold.report}" if hold.report else "every report"
@@ -81,7 +82,7 @@ def hold_list_command() -> None:
 def purge_command(dry_run: bool, backups_dir: str | None) -> None:
     """Destroy narratives, notes and messages past retention, except under a legal hold."""
     with database.connection_context():
-        result = retention.purge(services().clock(), _settings(), dry_run=dry_run)
+        result = retention.purge(services().clock(), _settings(), record=audit, dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     click.echo(
         f"{verb} {result.purged} report(s); {result.held} held back by a legal hold "

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from reporting.review import housekeeping
+from reporting.web.auditing import audit
 
 
 @click.command("batch")
@@ -18,7 +19,7 @@ def batch_command() -> None:
 
     settings = housekeeping.HousekeepingSettings.from_config(current_app.config)
     with database.connection_context():
-        result = housekeeping.run_due(settings, services().clock()).batch
+        result = housekeeping.run_due(settings, services().clock(), record=audit).batch
     if result.started:
         click.echo("batch schedule started; reports filed from now appear after the next batch")
     elif result.ran:
