@@ -109,3 +109,9 @@ def quarter_index(quarter: str) -> int:
     """A quarter label as a count of quarters, so quarters sort and subtract as numbers."""
     year, q = quarter.split("-Q")
     return int(year) * 4 + int(q)
+
+
+def months_between(earlier: str, later: str) -> int:
+    """Whole months from one month label to a later one (negative if it is earlier)."""
+    (y1, m1), (y2, m2) = parse_month(earlier), parse_month(later)
+    return (y2 * 12 + m2) - (y1 * 12 + m1)

@@ -17,7 +17,7 @@ from review_support import (
 )
 
 from reporting.models import Report
-from reporting.review import triage
+from reporting.review import inbox, triage
 
 FILED = [
     ("near-miss", "medication", "icu"),
@@ -104,11 +104,11 @@ def test_flags_unread_replied_and_overdue_are_computed_in_batches_and_months(
         reviewer = app.test_client()
         log_in(reviewer, "alice")
         with db(app):
-            page = triage.inbox(
+            page = inbox.inbox(
                 triage.Reviewer(reviewer_id(), "alice", frozenset({"default"})),
-                triage.InboxFilters(),
+                inbox.InboxFilters(),
                 current_period=clock.now.strftime("%Y-%m"),
-                deadlines=triage.Deadlines(7, 3),
+                deadlines=inbox.Deadlines(7, 3),
             )
         return reviewer, {row.category: row for row in page.rows}
 

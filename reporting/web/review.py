@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from reporting.privacy.keys import GroupKeys, NoAccess
 from reporting.review import conversation, housekeeping, triage
+from reporting.review import inbox as reviewer_inbox
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES
 from reporting.web.auditing import audit
 from reporting.web.auth import current_group_keys, role_required
@@ -56,14 +57,14 @@ def inbox():
     taxonomy = services().require_taxonomy()
     errors = {}
     try:
-        filters = triage.parse_filters(request.args, taxonomy)
-    except triage.InvalidFilter as exc:
-        errors, filters = exc.fields, triage.InboxFilters()
-    page = triage.inbox(
+        filters = reviewer_inbox.parse_filters(request.args, taxonomy)
+    except reviewer_inbox.InvalidFilter as exc:
+        errors, filters = exc.fields, reviewer_inbox.InboxFilters()
+    page = reviewer_inbox.inbox(
         reviewer,
         filters,
         current_period=current_period(),
-        deadlines=triage.Deadlines.from_config(current_app.config),
+        deadlines=reviewer_inbox.Deadlines.from_config(current_app.config),
         page=request.args.get("page", 1, type=int) or 1,
     )
     return render_template(
