@@ -6,27 +6,33 @@ cells, and the next round checks again. Only a round whose checks find nothing e
 loop, so how cells are chosen affects how many cells are hidden and how many rounds it
 takes, never what is guaranteed.
 
-Hiding only ever adds cells, so the hidden part of each relation (its row) and the
-components (a union-find over hidden cells) are kept up to date as cells are hidden rather
-than rebuilt every round, and a component that gained no cell since its last check is not
-checked again.
+Hiding only ever adds cells, so the hidden set keeps its rows and components up to date
+(`hidden`), and a component that gained no cell since its last check is not checked again.
+The exact checks themselves are plain functions (`derivation`); the whole linear program is
+`polytope`.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable
 
 from reporting.releases.disclosure import Cell, Protector, Relation, SuppressionError
-from reporting.releases.disclosure.bounds import propagate
+from reporting.releases.disclosure.derivation import (
+    Problem,
+    determine,
+    reduce_rows,
+    small_problems,
+)
+from reporting.releases.disclosure.hidden import HiddenCells
 from reporting.releases.disclosure.polytope import AttackerProgram
-from reporting.releases.disclosure.rowspace import RowSpace
 
 Key = Hashable
-Problem = tuple[frozenset, frozenset, frozenset]  # cells at risk, relations, then these
 
 
-class Engine:
+class Engine(HiddenCells):
+    """One build's suppression: the hidden cells (`HiddenCells`) and the loop that grows them."""
+
     def __init__(
         self,
         cells: dict[Key, Cell],
@@ -34,15 +40,9 @@ class Engine:
         k: int,
         protector: Protector | None = None,
     ) -> None:
-        self.cells = cells
-        self.relations = relations
+        super().__init__(cells, relations)
         self.k = k
         self.protector = protector
-        self.member_of: dict[Key, list[int]] = defaultdict(list)
-        for index, relation in enumerate(relations):
-            self.member_of[relation.parent].append(index)
-            for child in relation.children:
-                self.member_of[child].append(index)
         self.rounds = 0
         # Relations with a cell this release may still decide; the rest were settled before.
         self.active = {
@@ -50,12 +50,6 @@ class Engine:
             for index, relation in enumerate(relations)
             if any(not cells[key].fixed for key in (relation.parent, *relation.children))
         }
-        self.hidden: set[Key] = set()
-        self._order: list[Key] = []  # hidden cells in the order they were hidden
-        self.rows: dict[int, dict[Key, int]] = {}  # relation -> its hidden cells, +1 / -1
-        self._rhs: dict[int, int] = {}
-        self._root: dict[Key, Key] = {}
-        self._size: dict[Key, int] = {}
         self._checked: dict[Key, tuple[int, list[Problem], dict, dict]] = {}
         self._known: dict[Key, dict[Key, int]] = {}  # component root -> its determined cells
         self.notes: list[str] = []
@@ -69,63 +63,6 @@ class Engine:
                     self.hide(key)
             elif not cell.publishable or cell.value < k:
                 self.hide(key)
-
-    # -- the hidden set, its rows and components ------------------------------------------
-
-    def can_hide(self, key: Key) -> bool:
-        return key not in self.hidden and not self.cells[key].fixed
-
-    def hide(self, key: Key) -> None:
-        if key in self.hidden:
-            return
-        self.hidden.add(key)
-        self._order.append(key)
-        self._root[key] = key
-        self._size[key] = 1
-        for index in self.member_of[key]:
-            row = self.rows.get(index)
-            if row is None:
-                row = self.rows[index] = {}
-            else:
-                self._union(key, next(iter(row)))
-            row[key] = -1 if self.relations[index].parent == key else 1
-            self._rhs.pop(index, None)
-
-    def _find(self, key: Key) -> Key:
-        root = key
-        while self._root[root] != root:
-            root = self._root[root]
-        while self._root[key] != root:
-            self._root[key], key = root, self._root[key]
-        return root
-
-    def _union(self, a: Key, b: Key) -> None:
-        a, b = self._find(a), self._find(b)
-        if a == b:
-            return
-        if self._size[a] < self._size[b]:
-            a, b = b, a
-        self._root[b] = a
-        self._size[a] += self._size[b]
-
-    def components(self) -> dict[Key, list[tuple[int, dict[Key, int]]]]:
-        grouped: dict[Key, list[tuple[int, dict[Key, int]]]] = defaultdict(list)
-        for index, row in self.rows.items():
-            grouped[self._find(next(iter(row)))].append((index, row))
-        return grouped
-
-    def rhs(self, index: int) -> int:
-        """Sum of hidden children minus hidden parent, as the published numbers give it."""
-        found = self._rhs.get(index)
-        if found is None:
-            relation = self.relations[index]
-            hidden = self.hidden
-            published_children = sum(
-                self.cells[c].value for c in relation.children if c not in hidden
-            )
-            parent = 0 if relation.parent in hidden else self.cells[relation.parent].value
-            found = self._rhs[index] = parent - published_children
-        return found
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -164,7 +101,7 @@ class Engine:
                 for chosen in box:
                     self.hide(chosen)
                 return
-        for chosen in self.cheapest_neighbour(target, first, then, wide=times >= 3):
+        for chosen in self.cheapest_neighbour(target, first, then, self._reasons, wide=times >= 3):
             self.hide(chosen)
 
     def publish_determined(self) -> None:
@@ -275,7 +212,7 @@ class Engine:
         positive somewhere, stays so for the rest of the build and is not asked again.
         """
         full = [(index, row, self.rhs(index)) for index, row in component]
-        program = AttackerProgram(self._reduce(full, known))
+        program = AttackerProgram(reduce_rows(full, known))
         truth = {
             key: self.cells[key].value
             for key in program.keys
@@ -321,162 +258,23 @@ class Engine:
             self.notes.append(f"pinned by earlier releases alone: {key!r}")
         return [p for p in pinned if p.key not in already]
 
-    def _determine(
-        self,
-        component,
-        eliminate: bool,
-        reasons: dict | None = None,
-        zeros: frozenset = frozenset(),
-    ):
-        """The hidden cells of a component that the published numbers determine.
-
-        Bounds propagate to a fixpoint in one pass (a pinned cell's exact bounds already
-        take part in it); elimination and bounds then alternate while either finds more.
-        ``zeros`` are cells the linear program shows to be 0 at every feasible point.
-        """
-        known: dict[Key, int] = dict.fromkeys(zeros, 0)
-        certificates: dict[Key, frozenset[int]] = {}
+    def _determine(self, component, eliminate: bool, reasons=None, zeros=frozenset()):
         rows = [(index, row, self.rhs(index)) for index, row in component]
-        for key in zeros:
-            certificates[key] = frozenset(index for index, row in component if key in row)
-        rows = self._reduce(rows, known)
-        while True:
-            pinned, why = propagate(rows)
-            if reasons is not None:
-                for key, indexes in why.items():
-                    reasons[key] = reasons.get(key, ()) + indexes
-            for key in pinned:
-                known[key] = self.cells[key].value
-                certificates[key] = frozenset(why[key])
-            if not eliminate:
-                break
-            rows = self._reduce(rows, known)
-            basis = RowSpace([row for _, row, _ in rows])
-            found_new = False
-            for key in basis.derivable_singletons():
-                if key not in known:
-                    known[key] = self.cells[key].value
-                    certificates[key] = frozenset(rows[i][0] for i in basis.certificate(key))
-                    found_new = True
-            if not found_new:
-                break
-            rows = self._reduce(rows, known)
-        return known, certificates
-
-    @staticmethod
-    def _reduce(rows, known):
-        """Rows with the known cells moved to the right-hand side."""
-        reduced = []
-        for index, row, rhs in rows:
-            if any(key in known for key in row):
-                rest = {key: coef for key, coef in row.items() if key not in known}
-                if rest:
-                    shift = sum(coef * known[key] for key, coef in row.items() if key in known)
-                    reduced.append((index, rest, rhs - shift))
-            else:
-                reduced.append((index, row, rhs))
-        return reduced
+        return determine(rows, self._value, eliminate=eliminate, reasons=reasons, zeros=zeros)
 
     def _problems(self, component, known, certificates) -> list[Problem]:
-        found: list[Problem] = []
-        for key, value in known.items():
-            if 0 < value < self.k:
-                found.append((frozenset([key]), certificates[key], frozenset()))
-        remainders: dict[frozenset[Key], int] = {}
-        for index, row in component:
-            parent = self.relations[index].parent
-            if parent in self.hidden and parent not in known:
-                continue
-            unknown = frozenset(k for k in row if k != parent and k not in known)
-            if not unknown:
-                continue
-            value = sum(self.cells[k].value for k in unknown)
-            if 0 < value < self.k:
-                loosen = {i for k in row if k in known for i in certificates[k]}
-                found.append((unknown, frozenset([index]), frozenset(loosen)))
-            elif len(unknown) > 1:
-                remainders[unknown] = index
-        for rest, pair in self._nested_differences(remainders):
-            found.append((rest, frozenset(pair), frozenset()))
-        return found
+        return small_problems(
+            component,
+            known,
+            certificates,
+            k=self.k,
+            value_of=self._value,
+            parent_of=self._parent,
+            hidden=self.hidden,
+        )
 
-    def _nested_differences(
-        self, remainders: dict[frozenset[Key], int]
-    ) -> list[tuple[frozenset[Key], tuple[int, int]]]:
-        """Two published totals whose hidden sets nest pin the difference of the two sets."""
-        unique = set(remainders)
-        containing: dict[Key, list[frozenset[Key]]] = defaultdict(list)
-        for remainder in unique:
-            for key in remainder:
-                containing[key].append(remainder)
-        found = []
-        for small in unique:
-            rarest = min(small, key=lambda key: len(containing[key]))
-            for large in containing[rarest]:
-                if len(large) > len(small) and small < large:
-                    rest = large - small
-                    value = sum(self.cells[c].value for c in rest)
-                    if 0 < value < self.k:
-                        found.append((frozenset(rest), (remainders[small], remainders[large])))
-        return found
+    def _value(self, key: Key) -> int:
+        return self.cells[key].value
 
-    # -- choosing cells ---------------------------------------------------------------------
-
-    def _cells_of(self, indexes):
-        for index in indexes:
-            relation = self.relations[index]
-            yield relation.parent
-            yield from relation.children
-
-    def _cheapest(self, indexes, wide: bool = False) -> list[Key]:
-        """The cheapest cell still published in these relations (in each of them if wide)."""
-        groups = [[index] for index in sorted(indexes)] if wide else [indexes]
-        chosen = set()
-        for group in groups:
-            candidates = {key for key in self._cells_of(group) if self.can_hide(key)}
-            if candidates:
-                chosen.add(min(candidates, key=lambda c: self.cells[c].cost(c)))
-        return sorted(chosen, key=lambda c: self.cells[c].cost(c))
-
-    def cheapest_neighbour(
-        self,
-        target: frozenset[Key],
-        first: frozenset[int],
-        then: frozenset[int],
-        wide: bool = False,
-    ) -> list[Key]:
-        """The cheapest published cell in the relations that pin the target.
-
-        ``first`` are the relations whose equation pins it directly (the published total
-        over a small hidden rest, or the rows behind a pinned cell's bounds), ``then`` those
-        that determine cells it depends on, and then every relation of the target's cells
-        (for a cell fixed by an earlier release, its relations to this release's cells).
-        Hiding a cell there adds an unknown to an equation the derivation needs; if another
-        derivation remains, the next round finds it. When all those cells are decided, the
-        search widens one
-        ring at a time: first through the rows behind the bounds of the hidden cells those
-        relations hold (the derivation itself), then through every relation of those cells.
-        ``wide`` takes the cheapest cell of every relation of the first tier or ring that
-        has one, for a problem that one cell per round has not fixed.
-        """
-        own = {i for key in target for i in self.member_of[key]}
-        for tier in (first, then, own):
-            chosen = self._cheapest(tier, wide)
-            if chosen:
-                return chosen
-        start = set(first | then) or own
-        for widen in (self._reasons.get, self.member_of.__getitem__):
-            ring, seen = set(start), set(start)
-            while ring:
-                ring = {
-                    other
-                    for key in self._cells_of(ring)
-                    if key in self.hidden
-                    for other in widen(key) or ()
-                    if other not in seen
-                }
-                seen |= ring
-                chosen = self._cheapest(ring, wide)
-                if chosen:
-                    return chosen
-        return []
+    def _parent(self, index: int) -> Key:
+        return self.relations[index].parent
