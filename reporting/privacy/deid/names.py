@@ -1,0 +1,241 @@
+"""Finding people's names in a narrative: seeds, then extension, then recurrence.
+
+The steps, each a function below:
+
+1. seeds from cues and the name list (:mod:`.seeds`);
+2. extension of each seed over adjacent name-like words, initials and particles
+   (``Mary-Jane van der Berg``), rightwards and leftwards until nothing changes;
+3. a capitalised unknown word joined to a name by "and"/"or" is a name, and a word found
+   as a name once is a name wherever it recurs capitalised;
+4. runs of consecutive name words become spans, except runs an eponym follower shows to
+   be a thing (``Baxter pump``).
+
+Words inside identifiers already replaced are barriers: no name runs across them.
+"""
+
+from __future__ import annotations
+
+from .context import _NameContext
+from .cues import (
+    _EPONYM_FOLLOWERS,
+    _LOCATION_WORDS,
+    _PLACE_PRECEDERS,
+    _ROLES,
+    _SUBJECT_VERBS,
+    _TITLES,
+)
+from .name_list import NameLists
+from .occupancy import _Occupancy
+from .seeds import _plant_seeds
+from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
+from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
+
+
+def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
+    """Spans of the names in ``text``, as (start, end, "NAME"), in text order."""
+    toks = _tokens(text)
+    if not toks:
+        return []
+    _mask_identifiers(toks, occupied)
+    ctx = _NameContext(text, toks, lists)
+    _plant_seeds(ctx)
+    _extend_seeds(ctx)
+    caps = [i for i in range(ctx.n) if toks[i].cap and not toks[i].upper]
+    _join_coordinated(ctx, caps)
+    _mark_recurrences(ctx, caps)
+    return _name_spans(ctx)
+
+
+def _mask_identifiers(toks: list[_Tok], occupied: _Occupancy) -> None:
+    """Blank the words inside identifiers already found, so they are barriers rather
+    than name material."""
+    spans = sorted(occupied.spans)
+    if not spans:
+        return
+    k = 0
+    for i, t in enumerate(toks):
+        while k < len(spans) and spans[k][1] <= t.start:
+            k += 1
+        if k == len(spans):
+            break
+        if spans[k][0] < t.end:
+            toks[i] = t._replace(
+                text="\x00", alpha=False, cap=False, upper=False, lower=False, trig=False
+            )
+
+
+# ------------------------------------------------------------------------ extension
+
+
+def _extend_seeds(ctx: _NameContext) -> None:
+    """Grow names over adjacent name words, right over the tokens in order and left in
+    reverse (so a long run is one pass), until a pass changes nothing."""
+    is_name = ctx.is_name
+    n = ctx.n
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            if is_name[i] and _extends_right(ctx, i):
+                is_name[i + 1] = True
+                changed = True
+        for i in range(n - 1, 0, -1):
+            if is_name[i] and _extends_left(ctx, i):
+                is_name[i - 1] = True
+                changed = True
+
+
+def _extends_right(ctx: _NameContext, i: int) -> bool:
+    """Whether the word after name word i continues the name: an initial before a
+    capitalised word, a particle before one ('van der'), a capitalised word that is not
+    vocabulary, or a listed word in the same case as the name ('OKAFOR', 'okafor')."""
+    toks, n = ctx.toks, ctx.n
+    j = i + 1
+    if not (
+        j < n
+        and not ctx.is_name[j]
+        and ctx.adjacent(i, j)
+        and not _ends_possessive(toks[i])
+        and not _ends_sentence(toks[i])
+    ):
+        return False
+    nt = toks[j]
+    if _is_initial(nt) and j + 1 < n and ctx.name_like_cap(j + 1, True):
+        return True
+    if nt.alpha and nt.key in _PARTICLES and not nt.upper and j + 1 < n:
+        nn = ctx.word(j + 1)
+        return bool(nn is not None and nn.cap and ctx.adjacent(j, j + 1)
+                    and nn.key not in _COMMON)  # fmt: skip
+    if nt.cap and not nt.upper:
+        return (
+            (nt.key not in _COMMON or nt.key in ctx.lists.raw)
+            and nt.key not in _ROLES
+            and nt.key not in _TITLES
+            and nt.key not in _LOCATION_WORDS
+            and not (ctx.is_start(j))
+        )
+    if nt.upper and toks[i].upper:
+        return ctx.is_known(nt.key) and nt.key not in _COMMON
+    if nt.lower and toks[i].lower:
+        return ctx.lower_name(j) and nt.key in ctx.lists.surnames
+    return False
+
+
+def _extends_left(ctx: _NameContext, i: int) -> bool:
+    """Whether the capitalised word before capitalised name word i begins the name
+    ('Priya Okafor' from 'Okafor'); at a sentence start only if it is a listed name."""
+    toks = ctx.toks
+    k = i - 1
+    prv = toks[k]
+    return (
+        k >= 0
+        and not ctx.is_name[k]
+        and ctx.adjacent(k, i)
+        and prv.cap
+        and not prv.upper
+        and (prv.key not in _COMMON or prv.key in _AMBIGUOUS)
+        and prv.key not in _ROLES
+        and prv.key not in _TITLES
+        and prv.key not in _PLACE_PRECEDERS
+        and prv.key not in _LOCATION_WORDS
+        and not _ends_possessive(prv)
+        and not _ends_sentence(prv)
+        and (not ctx.is_start(k) or ctx.is_known(prv.key))
+        and toks[i].cap
+    )
+
+
+# ----------------------------------------------------------------------- recurrence
+
+
+def _join_coordinated(ctx: _NameContext, caps: list[int]) -> None:
+    """'Okafor and Bell': a capitalised unknown word joined by "and"/"or"/"&"/"nor" to a
+    name is a name too."""
+    toks, n, is_name = ctx.toks, ctx.n, ctx.is_name
+    for i in caps:
+        t = toks[i]
+        if is_name[i] or t.key in _COMMON or t.key in _ROLES or t.key in _TITLES:
+            continue
+        if (
+            ctx.is_start(i)
+            or t.key in _LOCATION_WORDS
+            or ctx.eponym_context(i)
+            or ctx.after_article(i)
+        ):
+            continue
+        for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
+            if (
+                0 <= a < n
+                and is_name[a]
+                and toks[b].text in ("and", "or", "&", "nor")
+                and ctx.adjacent(min(a, b), max(a, b))
+                and ctx.adjacent(min(i, b), max(i, b))
+            ):
+                is_name[i] = True
+                break
+
+
+def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
+    """A word found as a name anywhere is a name everywhere it recurs capitalised; an
+    everyday word found as a name once ('HCA, Precious') only mid-sentence or as the
+    subject of a verb."""
+    toks, is_name = ctx.toks, ctx.is_name
+    known = {toks[i].key for i in range(ctx.n) if is_name[i] and toks[i].alpha}
+    known -= _ROLES | _PARTICLES | set(_TITLES)
+    for i in caps:
+        key = toks[i].key
+        if is_name[i] or key not in known or ctx.eponym_context(i):
+            continue
+        if key in _COMMON or key in _AMBIGUOUS:
+            nxt = ctx.word(i + 1)
+            if ctx.is_start(i) and not (
+                nxt is not None and nxt.key in _SUBJECT_VERBS and ctx.adjacent(i, i + 1)
+            ):
+                continue
+        is_name[i] = True
+
+
+# ---------------------------------------------------------------------------- spans
+
+
+def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
+    """Runs of consecutive name words as spans, ending before a possessive 's or a full
+    stop (but keeping an initial's or a title's); an untitled, uncued run followed by an
+    eponym follower ('Jackson Rees circuit', 'Baxter pump') is a thing, not a person."""
+    toks, n, is_name = ctx.toks, ctx.n, ctx.is_name
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < n:
+        if not is_name[i]:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and is_name[j + 1]
+            and ctx.adjacent(j, j + 1)
+            and not _ends_possessive(toks[j])
+            and not _ends_sentence(toks[j])
+        ):
+            j += 1
+        nxt = ctx.word(j + 1)
+        if (
+            nxt is not None
+            and nxt.key in _EPONYM_FOLLOWERS
+            and ctx.adjacent(j, j + 1)
+            and not any(k in ctx.titled for k in range(i, j + 1))
+            and not ctx.cued[i]
+            and (j == i or nxt.key not in _LOCATION_WORDS)
+        ):
+            i = j + 1  # an eponym, not a person
+            continue
+        start = toks[i].start
+        last = toks[j]
+        end = last.base_end
+        if end < last.end and last.text.endswith(".") and not _is_initial(last):
+            end = last.base_end
+        elif _is_initial(last) or (last.key.rstrip(".") in _TITLES):
+            end = last.end
+        found.append((start, end, "NAME"))
+        i = j + 1
+    return found

@@ -1,0 +1,241 @@
+"""Finding structured identifiers: where to try the pattern, and which matches count.
+
+Trying the combined pattern at every position is slow, so it is tried only at candidate
+positions (a number, a sign or code just before one, a cue word followed by one), with
+the branch subset for that character. ``_matches_reference`` is the plain scan it must
+agree with; the tests compare the two. A match is then validated (case-sensitive groups,
+digit counts, real calendar dates, a cue before a bare time) before its span is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from .patterns import (
+    _CASE_SENSITIVE_GROUPS,
+    _STRUCT,
+    _STRUCT_ADDR,
+    _STRUCT_DIGIT,
+    _STRUCT_OTHER,
+    _VALUE_GROUP,
+    _WEB,
+    _WHOLE_GROUP,
+)
+from .vocabulary import _words
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+_TIME1_CUE = re.compile(
+    r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|after|before|@)\s*)$",
+    re.IGNORECASE,
+)
+_DIGIT_COUNT = re.compile(r"\d")
+_UPPER_RE = re.compile(r"[A-Z]")
+
+
+def _valid_numeric_date(s: str) -> bool:
+    """Whether day/month/year digits make a calendar date, so '12/45/2020' or a ratio
+    such as '3/4/5' is not taken for one (non-numeric dates are not checked here)."""
+    parts = re.split(r"[/.-]", s)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return True
+    try:
+        a, b, c = (int(p) for p in parts)
+    except ValueError:
+        return False
+    if len(parts[0]) == 4:  # ISO
+        return 1 <= b <= 12 and 1 <= c <= 31
+    if not (1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)):
+        return False
+    return len(parts[2]) in (2, 4)
+
+
+_NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
+_DIGIT_AHEAD = re.compile(r"\d")
+# cue word -> how it must be followed: "n" = by a number, "w" = a digit within 72 chars
+_CUES: dict[str, str] = dict.fromkeys(
+    _words(
+        """at by around about approx approximately from until till til between and to after
+        before january february march april may june july august september october november
+        december jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
+        thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday aged age
+        ages"""
+    ),
+    "n",
+)
+_CUES.update(
+    dict.fromkeys(
+        _words(
+            """nhs mrn hospital staff employee patient record case unit account insurance
+            badge member payroll registration reference ref ur urn cr health healthcard ssn
+            sin chi medicare pas agency datix incident complaint bed-card bedcard bed id
+            aadhaar ohip nhi bleep pager page ext extension tel dect phone mobile cell bleeped
+            paged rang called phoned she he they pt lady man woman gentleman gent mum dad
+            mother father husband wife resident grandmother grandfather nan grandma grandad
+            flat apt apartment suite"""
+        ),
+        "w",
+    )
+)
+_BUILDING = {"court", "house", "lodge", "mansions", "tower", "building", "heights"}
+
+
+def _word_alternation(words: Iterable[str]) -> str:
+    """An alternation grouped by first letter, which the regex engine tries much faster."""
+    groups: dict[str, list[str]] = {}
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "|".join(f"{k}(?:{'|'.join(v)})" for k, v in sorted(groups.items()))
+
+
+# cue and building words as whole lower-case words (same segmentation as [a-z]+)
+_CUE_WORD = re.compile(
+    r"(?<![a-z])(?:" + _word_alternation(list(_CUES) + list(_BUILDING)) + r")(?![a-z])"
+)
+
+
+def _candidates(text: str, low: str) -> list[int]:
+    """Positions where a structured identifier can start: at a number (or the '+', '(',
+    'x' or upper-case code right before it) and at cue words followed by a number."""
+    cands: list[int] = []
+    add = cands.append
+    for m in _DIGIT_RUN.finditer(text):
+        p = m.start()
+        add(p)
+        k = p - 1
+        if k >= 0:
+            ch = text[k]
+            if ch in "+(@x":
+                add(k)
+            elif ch == "-" and k >= 1 and text[k - 1].isupper():
+                k -= 1
+            k2 = k
+            while k2 >= 0 and p - k2 <= 6 and "A" <= text[k2] <= "Z":
+                k2 -= 1
+            if k2 < k:
+                add(k2 + 1)
+            k3 = k
+            while k3 >= 0 and text[k3].isspace():
+                k3 -= 1
+            if k3 < k and k3 >= 0 and text[k3] in "(+@":  # "( 020", "@ 0300"
+                add(k3)
+            if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
+                add(k3 - 1)
+    n = len(text)
+    for m in _CUE_WORD.finditer(low):
+        w = m.group()
+        need = _CUES.get(w)
+        if need is None:
+            if w in _BUILDING and m.start() >= 2:
+                k = m.start() - 1
+                while k >= 0 and low[k].isspace():
+                    k -= 1
+                while k >= 0 and low[k].isalpha():
+                    k -= 1
+                add(k + 1)
+            continue
+        e = m.end()
+        if need == "n":
+            if _NEXT_DIGIT.match(low, e) is None:
+                continue
+        elif _DIGIT_AHEAD.search(text, e, min(n, e + 72)) is None:
+            continue
+        add(m.start())
+    cands.sort()
+    return cands
+
+
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """Valid matches of the combined pattern, tried only where one can start (see
+    :func:`_candidates`). Same result as trying every position in turn
+    (:func:`_matches_reference`, the tests check this) but several times faster."""
+    low = text.lower()
+    if "@" in text or "://" in text or "ww." in low:
+        yield from _WEB.finditer(text)
+    if len(low) != len(text):  # rare case-mapping that changes length: plain scan
+        yield from _scan(text)
+        return
+    last = -1
+    match_digit = _STRUCT_DIGIT.match
+    match_other = _STRUCT_OTHER.match
+    match_addr = _STRUCT_ADDR.match
+    for pos in _candidates(text, low):
+        if pos < last:
+            continue
+        c = text[pos]
+        if c.isdigit() or c in "+(":
+            m = match_digit(text, pos)
+            if m is None and c.isdigit():
+                m = match_addr(text, pos)  # a street address starting with its number
+        else:
+            m = match_other(text, pos)
+        if m is not None and m.end() > pos and _span(text, m) is not None:
+            last = m.end()
+            yield m
+
+
+def _scan(text: str) -> Iterator[re.Match[str]]:
+    """Valid matches found by searching from each position in turn: the slow, obvious way."""
+    pos = 0
+    search = _STRUCT.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        if m.end() > m.start() and _span(text, m) is not None:
+            yield m
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+
+
+def _matches_reference(text: str) -> Iterator[re.Match[str]]:
+    """Plain scan of every position, used by the tests to check :func:`_matches`."""
+    if "@" in text or "://" in text or "ww." in text.lower():
+        yield from _WEB.finditer(text)
+    yield from _scan(text)
+
+
+def _span(text: str, m: re.Match[str]) -> tuple[int, int, str] | None:
+    """The replaced span of a match and its kind, or None if the match is not valid."""
+    group = m.lastgroup
+    if group is None:
+        return None
+    if group in _VALUE_GROUP:
+        sub, kind = _VALUE_GROUP[group]
+        start, end = m.span(sub)
+    else:
+        kind = _WHOLE_GROUP[group]
+        start, end = m.span()
+    value = text[start:end]
+    if group in _CASE_SENSITIVE_GROUPS:
+        if group == "addr" and not value[:1].isupper() and not value[:1].isdigit():
+            return None
+        if group == "pcuk" and (value.upper() != value or not _UPPER_RE.search(value)):
+            return None
+        if group == "pcus" and not text[m.start() : m.start() + 2].isupper():
+            return None
+        if group == "hospno" and (value.upper() != value or len(value) < 6):
+            return None
+    if group == "phone":
+        n = len(_DIGIT_COUNT.findall(value))
+        if n < 9 or n > 17:
+            return None
+    elif (
+        (group == "date" and not _valid_numeric_date(value))
+        or (group == "time1" and not _TIME1_CUE.search(text, max(0, start - 20), start))
+        or (group == "idc" and len(_DIGIT_COUNT.findall(value)) < 3)
+    ):
+        return None
+    return start, end, kind
+
+
+def _structured(text: str) -> list[tuple[int, int, str]]:
+    """Spans and kinds of every structured identifier in ``text``, in text order."""
+    found = []
+    for m in _matches(text):
+        span = _span(text, m)
+        if span is not None:
+            found.append(span)
+    return found
