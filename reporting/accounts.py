@@ -124,13 +124,9 @@ def check_password(password: str) -> str:
 
 
 def create_user(
-    username: str,
-    password: str,
-    roles: object,
-    *,
-    hasher: PasswordHasher = DEFAULT_HASHER,
+    username: str, password: str, roles: object, *, hasher: PasswordHasher = DEFAULT_HASHER
 ) -> User:
-    """A new active account; every rule is checked before anything is written."""
+    """A new active, unlocked account; every rule is checked before anything is written."""
     check_username(username)
     chosen = check_roles(roles)
     check_password(password)
@@ -143,9 +139,6 @@ def create_user(
             username=username,
             password_hash=password_hash,
             roles=",".join(chosen),
-            failed_logins=0,
-            locked_until=None,
-            active=True,
         )
 
 
@@ -160,16 +153,12 @@ def set_password(username: str, password: str, *, hasher: PasswordHasher = DEFAU
     """A new password also clears the lock: the administrator has vouched for the holder."""
     check_password(password)
     user = get_user(username)
-    (
-        User.update(password_hash=hasher.hash(password), failed_logins=0, locked_until=None)
-        .where(User.id == user.id)
-        .execute()
-    )
+    changes = {"password_hash": hasher.hash(password), "failed_logins": 0, "locked_until": None}
+    User.update(**changes).where(User.id == user.id).execute()
 
 
 def remove_user(username: str) -> None:
-    user = get_user(username)
-    User.delete().where(User.id == user.id).execute()
+    User.delete().where(User.id == get_user(username).id).execute()
 
 
 def list_users() -> list[User]:
@@ -234,18 +223,15 @@ def authenticate(
     if user.locked_until is not None and user.locked_until > moment:
         _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
         raise AccountLocked(user.locked_until.replace(tzinfo=UTC))
-    if len(password) > MAX_PASSWORD_CHARS:
-        _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
+    too_long = len(password) > MAX_PASSWORD_CHARS  # never right; it costs the same work
+    checked = _dummy_hash(hasher) if too_long else user.password_hash
+    if not _verify(hasher, checked, password[:MAX_PASSWORD_CHARS]) or too_long:
         _record_failure(user, moment)
         raise LoginFailed("wrong username or password")
-    if not _verify(hasher, user.password_hash, password):
+    if user.totp_secret and not totp.verify(user, code, now):
         _record_failure(user, moment)
-        raise LoginFailed("wrong username or password")
-    if user.totp_secret:
-        if not totp.verify(user, code, now):
-            _record_failure(user, moment)
-            raise LoginFailed("wrong username, password or code")
-    elif set(totp_roles) & user.role_set:
+        raise LoginFailed("wrong username, password or code")
+    if not user.totp_secret and set(totp_roles) & user.role_set:
         raise SecondFactorMissing(
             "this account must use a second factor: ask an administrator to enrol one"
         )
@@ -283,7 +269,6 @@ def create_token(name: str, *, now: datetime | None = None) -> tuple[str, str]:
         token_hash=_token_digest(token),
         scope=TOKEN_SCOPE,
         created=naive_utc(now or system_clock()),
-        revoked=None,
     )
     return token_id, token
 
@@ -295,9 +280,8 @@ def revoke_token(token_id: str, *, now: datetime | None = None) -> bool:
         raise UnknownToken(f"no token has the id {token_id!r}")
     if token.revoked is not None:
         return False
-    ApiToken.update(revoked=naive_utc(now or system_clock())).where(
-        ApiToken.id == token_id
-    ).execute()
+    revoked = naive_utc(now or system_clock())
+    ApiToken.update(revoked=revoked).where(ApiToken.id == token_id).execute()
     return True
 
 
@@ -309,9 +293,8 @@ def user_for_token(token: str) -> TokenHolder | None:
     """Who a presented bearer token speaks for, or None if it is unknown or revoked."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    found = ApiToken.get_or_none(
-        (ApiToken.token_hash == _token_digest(token)) & ApiToken.revoked.is_null()
-    )
+    digest = _token_digest(token)
+    found = ApiToken.get_or_none((ApiToken.token_hash == digest) & ApiToken.revoked.is_null())
     if found is None:
         return None
     return TokenHolder(token_id=found.id, name=found.name, roles=frozenset({found.scope}))

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from peewee import ModelSelect
 
 from reporting.db import database, is_sqlite
 from reporting.models import AuditEntry
@@ -90,14 +91,18 @@ def _canonical_detail(detail: dict[str, Any] | None) -> str:
         raise AuditError(f"an audit detail must be plain JSON: {exc}") from exc
 
 
-def _encode(seq: int, at: datetime, actor: str, action: str, obj: str, detail: str) -> bytes:
+def _encode(entry: AuditEntry) -> bytes:
     """An unambiguous encoding of one entry: a JSON array of its fields."""
-    fields = [seq, at.strftime("%Y-%m-%dT%H:%M:%S"), actor, action, obj, detail]
+    at = entry.at
+    if isinstance(at, str):  # a value an editor wrote by hand in SQLite
+        at = datetime.fromisoformat(at)
+    when = at.strftime("%Y-%m-%dT%H:%M:%S")
+    fields = [entry.seq, when, entry.actor, entry.action, entry.object, entry.detail]
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def entry_digest(key: bytes, previous: str, entry: AuditEntry) -> str:
-    message = previous.encode("ascii") + b"\n" + _encode(*_fields(entry))
+    message = previous.encode("ascii") + b"\n" + _encode(entry)
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -106,11 +111,9 @@ def head_digest(key: bytes, count: int, last: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _fields(entry: AuditEntry) -> tuple[int, datetime, str, str, str, str]:
-    at = entry.at
-    if isinstance(at, str):  # a value an editor wrote by hand in SQLite
-        at = datetime.fromisoformat(at)
-    return (entry.seq, at, entry.actor, entry.action, entry.object, entry.detail)
+def _holds(stored: object, digests: Iterable[str]) -> bool:
+    """Whether the stored digest is one of ``digests`` (one per key), each compared safely."""
+    return any(hmac.compare_digest(digest, str(stored)) for digest in digests)
 
 
 @contextlib.contextmanager
@@ -153,13 +156,12 @@ def append(
         raise AuditError("an audit entry needs an action")
     if at.tzinfo is None:
         raise AuditError("the clock must return an aware datetime")
-    stored_detail = _canonical_detail(detail)
     values = {
         "at": naive_utc(at).replace(microsecond=0),  # to the second: the form stored and hashed
         "actor": _storable(actor)[:MAX_ACTOR],
         "action": _storable(action)[:MAX_ACTION],
         "object": _storable(obj or "")[:MAX_OBJECT],
-        "detail": stored_detail,
+        "detail": _canonical_detail(detail),
     }
     with _append_lock():
         head = AuditEntry.get_or_none(AuditEntry.seq == HEAD_SEQ)
@@ -179,24 +181,28 @@ def _head_state(head: AuditEntry | None) -> tuple[int, str]:
 
 
 def _store_head(key: bytes, head: AuditEntry | None, count: int, last: str, at: datetime) -> None:
-    values = {
-        "at": at,
-        "actor": "",
-        "action": HEAD_ACTION,
-        "object": str(count),
-        "detail": json.dumps({"count": count, "last": last}, sort_keys=True),
-        "digest": head_digest(key, count, last),
-    }
+    state = json.dumps({"count": count, "last": last}, sort_keys=True)
+    values = {"at": at, "actor": "", "action": HEAD_ACTION, "object": str(count), "detail": state}
+    values["digest"] = head_digest(key, count, last)
     if head is None:
         AuditEntry.create(seq=HEAD_SEQ, **values)
     else:
         AuditEntry.update(**values).where(AuditEntry.seq == HEAD_SEQ).execute()
 
 
+def _logged(actor: str | None = None, action: str | None = None) -> ModelSelect:
+    """The entries (never the head row), only one actor's or one action's when given."""
+    query = AuditEntry.select().where(AuditEntry.seq != HEAD_SEQ)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    return query
+
+
 def entries() -> Iterator[AuditEntry]:
     """Every entry in sequence order (the head row excluded), streamed."""
-    query = AuditEntry.select().where(AuditEntry.seq != HEAD_SEQ).order_by(AuditEntry.seq)
-    return iter(query.iterator())
+    return iter(_logged().order_by(AuditEntry.seq).iterator())
 
 
 def verify(key: bytes, *, older_keys: Sequence[bytes] = ()) -> Verification:
@@ -221,19 +227,11 @@ def verify(key: bytes, *, older_keys: Sequence[bytes] = ()) -> Verification:
         if count == 0:
             return Verification(0)
         return Verification(count, HEAD_SEQ, "the head row (count and last digest) is missing")
-    valid = any(
-        hmac.compare_digest(head_digest(k, recorded, recorded_last), str(head.digest))
-        for k in all_keys
-    )
-    if not valid:
+    if not _holds(head.digest, (head_digest(k, recorded, recorded_last) for k in all_keys)):
         return Verification(count, HEAD_SEQ, "the head row was changed")
     if recorded > count:
-        return Verification(
-            count,
-            count + 1,
-            f"{_entries(count + 1, recorded)} removed from the end of the log "
-            f"(the head records {recorded} entries)",
-        )
+        removed = f"{_entries(count + 1, recorded)} removed from the end of the log"
+        return Verification(count, count + 1, f"{removed} (the head records {recorded} entries)")
     if digest_at_head != recorded_last:
         return Verification(count, recorded, "the entry differs from the one the head recorded")
     return Verification(count, head_digest=last)
@@ -253,10 +251,7 @@ def _walk(
             missing = _entries(expected, entry.seq - 1)
             return Verification(expected - 1, expected, f"{missing} removed from the log")
         try:
-            valid = any(
-                hmac.compare_digest(entry_digest(k, previous, entry), str(entry.digest))
-                for k in keys
-            )
+            valid = _holds(entry.digest, (entry_digest(k, previous, entry) for k in keys))
         except (TypeError, ValueError, AttributeError):
             valid = False
         if not valid:
@@ -292,25 +287,12 @@ def check_anchor(seq: int, digest: str) -> str | None:
 
 
 def recent(
-    *,
-    limit: int = 50,
-    offset: int = 0,
-    actor: str | None = None,
-    action: str | None = None,
+    *, limit: int = 50, offset: int = 0, actor: str | None = None, action: str | None = None
 ) -> list[AuditEntry]:
     """Entries newest first, optionally one actor's or one action's, for reading."""
-    query = AuditEntry.select().where(AuditEntry.seq != HEAD_SEQ)
-    if actor:
-        query = query.where(AuditEntry.actor == actor)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return list(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
+    query = _logged(actor, action).order_by(AuditEntry.seq.desc())
+    return list(query.limit(limit).offset(offset))
 
 
 def count(*, actor: str | None = None, action: str | None = None) -> int:
-    query = AuditEntry.select().where(AuditEntry.seq != HEAD_SEQ)
-    if actor:
-        query = query.where(AuditEntry.actor == actor)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return query.count()
+    return _logged(actor, action).count()

@@ -13,6 +13,7 @@ from reporting.ops.commands import backup as backup_cli
 from reporting.ops.commands import retention as retention_cli
 from reporting.ops.commands import review as review_cli
 from reporting.ops.commands import rotation as rotation_cli
+from reporting.ops.commands import tokens as tokens_cli
 from reporting.web.auditing import audit
 
 
@@ -166,7 +167,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli.user_group)
-    app.cli.add_command(accounts_cli.token_group)
+    app.cli.add_command(tokens_cli.token_group)
     app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(rotation_cli.rotate_key_command)
     app.cli.add_command(retention_cli.hold_group)

@@ -1,4 +1,4 @@
-"""Administrator commands for staff accounts (`reporting user …`) and API tokens (`token …`).
+"""Administrator commands for staff accounts (`reporting user …`); API tokens are tokens.py.
 
 Passwords are read from files, never from the command line, where they would sit in the
 shell history and the process list. Every input is checked before anything is written.
@@ -16,7 +16,6 @@ from reporting import accounts, totp
 from reporting.db import database
 from reporting.privacy import grants, keys
 from reporting.web.auditing import audit
-from reporting.web.services import services
 
 PASSWORD_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
@@ -251,60 +250,3 @@ def user_list() -> None:
     for user in users:
         roles = ",".join(role for role in accounts.ROLES if role in user.role_set)
         click.echo(f"{user.username}\t{roles}")
-
-
-@click.group("token")
-def token_group() -> None:
-    """Bearer tokens for the leadership API."""
-
-
-@token_group.command("add")
-@click.argument("name")
-@with_appcontext
-def token_add(name: str) -> None:
-    """Create a leadership-scope token; it is printed once."""
-    with database.connection_context():
-        try:
-            token_id, token = accounts.create_token(name, now=services().clock())
-        except accounts.AccountError as exc:
-            raise _fail(exc) from exc
-    audit("token-add", token_id, {"name": name.strip()})
-    click.echo(
-        f"token {token_id} ({name.strip()}). It is shown this once and cannot be shown "
-        "again: store it now in the integration's secret store."
-    )
-    click.echo(token)
-    click.echo(f"Revoke it with: reporting token revoke {token_id}")
-
-
-@token_group.command("revoke")
-@click.argument("token_id", metavar="ID")
-@with_appcontext
-def token_revoke(token_id: str) -> None:
-    """Revoke a token; it stops working at once."""
-    with database.connection_context():
-        try:
-            changed = accounts.revoke_token(token_id, now=services().clock())
-        except accounts.AccountError as exc:
-            raise _fail(exc) from exc
-    audit("token-revoke", token_id, {"was_active": changed})
-    click.echo(f"revoked {token_id}" if changed else f"{token_id} was already revoked")
-
-
-@token_group.command("list")
-@with_appcontext
-def token_list() -> None:
-    """List tokens: id, name, created, revoked (never the token)."""
-    with database.connection_context():
-        tokens = accounts.list_tokens()
-    if not tokens:
-        click.echo("no tokens")
-        return
-    click.echo("id\tname\tcreated\trevoked")
-    for token in tokens:
-        revoked = _when(token.revoked) if token.revoked else "-"
-        click.echo(f"{token.id}\t{token.name}\t{_when(token.created)}\t{revoked}")
-
-
-def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"

@@ -1,8 +1,9 @@
 """`reporting backup PATH`, `reporting restore PATH` and `reporting check`.
 
 The operator's commands for the worst night: take a copy while the app serves, put it back
-into an empty instance, and ask whether the result is healthy. The work is in backup.py and
-check.py; this module only finds the instance's paths, dates and keys in the app.
+into an empty instance, and ask whether the result is healthy. The work is in backup.py,
+restore.py and check.py; this module only finds the instance's paths, dates and keys in
+the app.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask.cli import with_appcontext
 
 from reporting import audit
 from reporting.db import database, is_sqlite
-from reporting.ops import backup, check
+from reporting.ops import backup, check, restore
 from reporting.ops.instance import SECRETS_FILE
 from reporting.review import retention
 from reporting.web.auditing import audit as audit_action
@@ -99,10 +100,10 @@ def restore_command(path: Path, allow_expired: bool) -> None:
     """Restore a backup into this empty instance and database, then upgrade its schema."""
     db = current_app.extensions["reporting.database"]
     try:
-        result = backup.restore_backup(
+        result = restore.restore_backup(
             path, _deployment(), db, today=_today(), allow_expired=allow_expired
         )
-    except backup.RestoreRefused as exc:
+    except restore.RestoreRefused as exc:
         raise click.ClickException(f"restore refused: {exc}") from exc
     _audit_restore(path, result)
     manifest = result.manifest
@@ -115,7 +116,7 @@ def restore_command(path: Path, allow_expired: bool) -> None:
     for name in result.kept:
         click.echo(
             f"kept this instance's own {name}; the backup's copy is {name}"
-            f"{backup.FROM_BACKUP_SUFFIX}: compare them"
+            f"{restore.FROM_BACKUP_SUFFIX}: compare them"
         )
     click.echo(
         "next: `reporting purge` (what was due in the backup is still due), then "
@@ -123,7 +124,7 @@ def restore_command(path: Path, allow_expired: bool) -> None:
     )
 
 
-def _audit_restore(path: Path, result: backup.RestoreResult) -> None:
+def _audit_restore(path: Path, result: restore.RestoreResult) -> None:
     """Recorded under the restored instance's own key: its log continues the backup's."""
     secrets = json.loads(Path(current_app.instance_path, SECRETS_FILE).read_text("utf-8"))
     key = audit.key_from_secret(secrets.get("SECRET_KEY") or "")
