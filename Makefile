@@ -8,10 +8,13 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format bench bench-deid bench-review bench-trends bench-scale clean
 
-$(STAMP): setup.cfg pyproject.toml
+EXTRAS := test,dev,postgres,redis
+
+# Exact versions from constraints.txt; the extras bring pytest, ruff, psycopg2 and redis.
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -46,7 +49,7 @@ test-outside-audit: $(STAMP)
 
 ## Browser tests: playwright drives Debian's chromium (/usr/bin/chromium; apt-get install chromium).
 $(E2E_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,e2e]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS),e2e]'
 	touch $(E2E_STAMP)
 
 test-e2e: $(E2E_STAMP)

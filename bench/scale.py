@@ -122,7 +122,8 @@ def connect(args: argparse.Namespace, primary: Bench):
 
 def bulk_insert(conn, primary: Bench, start: int, count: int) -> float:
     """`count` reports with ids from `start`, server-side, in INSERT_CHUNK-row statements."""
-    from reporting.taxonomy import ROLES, SEVERITIES, load_taxonomy
+    from reporting.taxonomy import ROLES, SEVERITIES
+    from reporting.taxonomy_file import load_taxonomy
 
     taxonomy = load_taxonomy(primary.instance / "taxonomy.toml")
     near = [c.slug for c in taxonomy.categories_of("near-miss")]

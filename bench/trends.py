@@ -318,7 +318,7 @@ def measure_release_child(instance: str, month: str, profile: bool) -> dict:
     from reporting.db import bind, database, open_database
     from reporting.models import Release, ReleasedCell
     from reporting.releases import builder
-    from reporting.taxonomy import load_taxonomy
+    from reporting.taxonomy_file import load_taxonomy
 
     taxonomy = load_taxonomy(Path(instance, "taxonomy.toml"))
     bind(open_database(None, instance))
@@ -399,7 +399,7 @@ class Run:
         from reporting import accounts
         from reporting.db import database, open_database
         from reporting.ops import instance
-        from reporting.taxonomy import load_taxonomy
+        from reporting.taxonomy_file import load_taxonomy
 
         self.instance.mkdir(mode=0o700, parents=True)
         (self.instance / "taxonomy.toml").write_text(taxonomy_toml(), encoding="utf-8")

@@ -14,7 +14,7 @@ from reporting.models import Release, User
 from reporting.ops import demo
 from reporting.ops.instance import EXAMPLE_TAXONOMY
 from reporting.periods import months_ending
-from reporting.taxonomy import parse_taxonomy
+from reporting.taxonomy_file import parse_taxonomy
 
 SMALL = ["demo", "--months", "3", "--scale", "0.3", "--seed", "7"]
 

@@ -3,7 +3,8 @@
 import pytest
 
 from reporting.ops.instance import EXAMPLE_TAXONOMY
-from reporting.taxonomy import TaxonomyError, parse_taxonomy
+from reporting.taxonomy import TaxonomyError
+from reporting.taxonomy_file import parse_taxonomy
 
 
 def test_example_written_by_init_is_valid_and_complete():

@@ -22,7 +22,8 @@ from reporting.db import database, is_sqlite
 from reporting.models import Membership, ReviewGroup
 from reporting.ops.instance import DEFAULT_RECOVERY_KEY_PATH, SECRETS_FILE, TAXONOMY_FILE
 from reporting.releases import builder
-from reporting.taxonomy import TaxonomyError, load_taxonomy
+from reporting.taxonomy import TaxonomyError
+from reporting.taxonomy_file import load_taxonomy
 
 OK, WARN, FAIL = "ok", "WARN", "FAIL"
 DEFAULT_MIN_FREE_MB = 1024

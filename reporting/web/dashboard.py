@@ -7,7 +7,7 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from reporting.releases import dashboard_model
+from reporting.releases.dashboard import Dashboard, InvalidSelection, select
 from reporting.taxonomy import KINDS
 from reporting.web.auditing import audit
 from reporting.web.auth import role_required
@@ -30,14 +30,14 @@ CSV_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _dashboard() -> dashboard_model.Dashboard:
+def _dashboard() -> Dashboard:
     taxonomy = services().require_taxonomy()
     released = released_cells()
     try:
-        selection = dashboard_model.select(request.args.to_dict(flat=False), released, taxonomy)
-    except dashboard_model.InvalidSelection as exc:
+        selection = select(request.args.to_dict(flat=False), released, taxonomy)
+    except InvalidSelection as exc:
         abort(400, description="This view is not available: " + str(exc))
-    return dashboard_model.Dashboard(selection, released, taxonomy)
+    return Dashboard(selection, released, taxonomy)
 
 
 @bp.get("")

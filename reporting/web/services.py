@@ -20,7 +20,8 @@ from reporting.periods import Clock, current_month, system_clock
 from reporting.privacy.deid import Scrubber
 from reporting.releases import builder
 from reporting.releases.trends import ReleasedCells, ReleaseIndex
-from reporting.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from reporting.taxonomy import Taxonomy, TaxonomyError
+from reporting.taxonomy_file import load_taxonomy
 from reporting.web.auditing import audit
 
 

@@ -1,0 +1,35 @@
+"""The chart series dashboard.js draws, from the over-time tables already shown.
+
+The charts carry the tables' own numbers, so a chart can show nothing the table beside it
+does not; a hidden cell is ``null`` in the series and drawn as a gap, labelled as hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reporting.releases.dashboard.tables import Table
+
+HIDDEN = "hidden for anonymity"
+
+
+def chart_data(tables: Sequence[Table]) -> dict[str, Any]:
+    """What dashboard.js draws: the over-time tables, hidden cells as ``null``."""
+    charts = []
+    for table in tables:
+        if not table.key.startswith("over-time-"):
+            continue
+        charts.append(
+            {
+                "id": table.key,
+                "title": table.title,
+                "periods": table.columns,
+                "series": [
+                    {"label": row.label, "values": [c.count for c in row.cells]}
+                    for row in table.rows
+                    if not row.total
+                ],
+            }
+        )
+    return {"hiddenLabel": HIDDEN, "charts": charts}
