@@ -42,9 +42,9 @@ NOT_SOURCES = shutil.ignore_patterns(
     "screenshots",
 )
 # The project venv's entries the fresh venv must not see: the editable install of the source
-# tree, .pth files (never processed from a linked folder anyway) and an optional extra.
-# psycopg2 stays: reporting.ops.backup_pg imports it when the command line loads.
-HIDDEN = ("reporting", "__editable__", "_distutils_hack", "pip", "redis")
+# tree, .pth files (never processed from a linked folder anyway) and the optional extras
+# (redis, psycopg2): a SQLite instance must serve without them.
+HIDDEN = ("reporting", "__editable__", "_distutils_hack", "pip", "redis", "psycopg2")
 
 CHECK_SCRIPT = """
 import hashlib, importlib.util, json, sys

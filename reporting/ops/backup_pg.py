@@ -17,10 +17,11 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlparse, urlunparse
 
-import psycopg2
-from psycopg2 import sql
+if TYPE_CHECKING:  # psycopg2 is the `postgres` extra: imported where PostgreSQL is used
+    from psycopg2 import sql
 
 # pg_dump of a large database takes minutes, never hours; a hung server must not hang cron.
 TOOL_TIMEOUT_SECONDS = 6 * 3600
@@ -46,6 +47,8 @@ class Target:
         return env
 
     def connect(self):
+        import psycopg2
+
         extra = {"password": self.password} if self.password else {}
         return psycopg2.connect(self.url, **extra)
 
@@ -129,6 +132,8 @@ def dump(target: Target, out: Path) -> None:
 
 
 def schema_version(target: Target) -> int:
+    from psycopg2 import sql
+
     if "schema_version" not in tables_in(target):
         return 0
     rows = target.query(
@@ -214,6 +219,9 @@ def _is_schema_entry(line: str, schema: str) -> bool:
 
 def _move_schema(target: Target, dumped_schema: str) -> None:
     """Move every table (with its indexes and owned sequences) into the target schema."""
+    import psycopg2
+    from psycopg2 import sql
+
     conn = target.connect()
     try:
         with conn, conn.cursor() as cur:
