@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> dict:
         from reporting.models import Report, User
         from reporting.ops.instance import initialise
         from reporting.privacy import grants, keys, rotation
-        from reporting.reports import Submission
+        from reporting.submissions import Submission
         from reporting.web import create_app
 
         recovery = folder / "recovery.txt"

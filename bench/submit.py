@@ -39,6 +39,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from reporting import submissions
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -394,7 +396,7 @@ def profile_steps(bench: Bench, count: int) -> dict:
             timed("clean_free_text (markup, controls)", clean_free_text, data["narrative"])
             submission = timed(
                 "parse_submission (incl. clean_free_text)",
-                reports.parse_submission,
+                submissions.parse_submission,
                 data,
                 found.require_taxonomy(),
                 max_narrative=10_000,

@@ -17,7 +17,7 @@ from conftest import csrf_token
 from flask import render_template
 from helpers import add_reports
 
-from reporting import accounts, reports
+from reporting import accounts, reports, submissions
 from reporting.db import database
 from reporting.models import ActionSummary, AuditEntry, Report
 from reporting.review import actions
@@ -209,7 +209,9 @@ def test_a_receipt_holder_whose_report_fed_a_summary_sees_it_on_the_follow_up_pa
     with app.app_context(), database.connection_context():
         receipts = {
             period: reports.file_report(
-                reports.Submission(kind="near-miss", category="fall", unit="icu", role="nursing"),
+                submissions.Submission(
+                    kind="near-miss", category="fall", unit="icu", role="nursing"
+                ),
                 period=period,
                 pepper=found.pepper,
                 scrubber=found.scrubber,

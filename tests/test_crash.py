@@ -35,7 +35,7 @@ from reporting import accounts
 from reporting.db import close_all, database, is_sqlite
 from reporting.models import Release
 from reporting.privacy import receipts
-from reporting.reports import severity_of
+from reporting.submissions import severity_of
 
 WORKERS = 4
 CLIENTS = 8

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import narratives_opened_with, report_count, stored_reports
 
-from reporting import accounts, reports
+from reporting import accounts, submissions
 from reporting.db import database
 from reporting.models import Release, User
 from reporting.ops import demo
@@ -61,10 +61,10 @@ def test_demo_fills_releases_and_creates_a_leadership_login(
     for row in rows:  # every synthetic row would pass live validation
         fields = {
             name: getattr(row, name)
-            for name in reports.SUBMISSION_FIELDS
+            for name in submissions.SUBMISSION_FIELDS
             if name != "narrative" and getattr(row, name) is not None
         }
-        parsed = reports.parse_submission(fields, taxonomy, max_narrative=10_000)
+        parsed = submissions.parse_submission(fields, taxonomy, max_narrative=10_000)
         assert parsed.severity == row.severity
     assert {r.unit for r in rows} >= {"not-given"}
     assert any(r.unit.startswith("department:") for r in rows)

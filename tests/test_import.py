@@ -9,6 +9,7 @@ import secrets
 import pytest
 from helpers import narratives_opened_with, report_count, stored_reports
 
+from reporting import submissions
 from reporting.db import database
 from reporting.models import Report
 
@@ -248,7 +249,6 @@ def retired_taxonomy(initialised):
 def test_retired_units_and_categories_are_accepted_for_history(
     retired_taxonomy, make_app, tmp_path
 ):
-    from reporting import reports
     from reporting.web.services import services
 
     app = make_app()
@@ -260,8 +260,8 @@ def test_retired_units_and_categories_are_accepted_for_history(
     assert result.exit_code == 0, result.output
     (row,) = stored_reports()
     assert (row.unit, row.category, row.period) == ("stroke-unit", "perinatal", "2024-05")
-    with app.app_context(), pytest.raises(reports.InvalidSubmission) as refused:
-        reports.parse_submission(
+    with app.app_context(), pytest.raises(submissions.InvalidSubmission) as refused:
+        submissions.parse_submission(
             {"kind": "near-miss", "category": "perinatal", "unit": "stroke-unit"},
             services().taxonomy,
             max_narrative=100,

@@ -13,7 +13,7 @@ from reporting.db import database, open_database
 from reporting.models import AuditEntry, Membership, Report, StaffKeySession, User
 from reporting.ops.instance import initialise
 from reporting.privacy import keys
-from reporting.reports import Submission
+from reporting.submissions import Submission
 from reporting.web import auth
 
 PASSWORD = "correct horse battery"

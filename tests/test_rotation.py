@@ -15,8 +15,8 @@ from reporting import reports
 from reporting.db import database
 from reporting.models import Membership, Message, Note, Report, ReviewGroup, User
 from reporting.privacy import crypto, keys, rotation
-from reporting.reports import Submission
 from reporting.review import conversation, notes
+from reporting.submissions import Submission
 
 PASSWORD = "correct horse battery"
 

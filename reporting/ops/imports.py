@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reporting import reports
+from reporting import reports, submissions
 from reporting.db import database
 from reporting.models import Release
 from reporting.periods import Clock, InvalidPeriod, current_month, parse_month
@@ -23,7 +23,7 @@ from reporting.privacy.deid import Scrubber
 from reporting.releases.builder import release_lock
 from reporting.taxonomy import Taxonomy
 
-IMPORT_FIELDS = (*reports.SUBMISSION_FIELDS, "period")
+IMPORT_FIELDS = (*submissions.SUBMISSION_FIELDS, "period")
 MAX_LISTED = 50
 
 
@@ -69,10 +69,10 @@ def parse_lines(
     max_narrative: int,
     current: str,
     released_through: str | None,
-) -> list[tuple[int, str, reports.Submission]]:
+) -> list[tuple[int, str, submissions.Submission]]:
     """Every non-blank line as (line number, period, submission), or ImportRefused."""
     problems: list[LineProblem] = []
-    parsed: list[tuple[int, str, reports.Submission]] = []
+    parsed: list[tuple[int, str, submissions.Submission]] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in enumerate(data.split(b"\n"), start=1):
@@ -112,7 +112,7 @@ def _check_line(
     max_narrative: int,
     current: str,
     released_through: str | None,
-) -> tuple[str, reports.Submission] | list[LineProblem]:
+) -> tuple[str, submissions.Submission] | list[LineProblem]:
     problems = [
         LineProblem(number, name, f"unknown field (allowed: {', '.join(IMPORT_FIELDS)})")
         for name in value
@@ -142,13 +142,13 @@ def _check_line(
                         f"{released_through}); history must be imported before its release",
                     )
                 )
-    fields = {k: v for k, v in value.items() if k in reports.SUBMISSION_FIELDS}
+    fields = {k: v for k, v in value.items() if k in submissions.SUBMISSION_FIELDS}
     submission = None
     try:
-        submission = reports.parse_submission(
+        submission = submissions.parse_submission(
             fields, taxonomy, max_narrative=max_narrative, allow_retired=True
         )
-    except reports.InvalidSubmission as exc:
+    except submissions.InvalidSubmission as exc:
         problems += [LineProblem(number, name, message) for name, message in exc.fields.items()]
     return problems or (period, submission)
 

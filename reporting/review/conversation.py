@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reporting import reports
+from reporting import submissions
 from reporting.models import Message, Report, ReviewGroup
 from reporting.privacy import crypto, receipts
 from reporting.privacy.deid import Scrubber
@@ -152,7 +152,7 @@ def clean_message(text: str, *, max_chars: int) -> str:
     """The message as it will be scrubbed and stored; InvalidMessage when empty or too long."""
     if not isinstance(text, str):
         raise InvalidMessage("the message must be text")
-    cleaned = reports.clean_narrative(text, max_narrative=max_chars)
+    cleaned = submissions.clean_narrative(text, max_narrative=max_chars)
     if cleaned is None:
         raise InvalidMessage(f"the message must be at most {max_chars:,} characters")
     if not cleaned.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from reporting import reports
+from reporting import reports, submissions
 from reporting.releases import trends
 from reporting.review import conversation
 from reporting.web.auth import api_role_required
@@ -17,7 +17,7 @@ from reporting.web.services import current_period, file_live_report, released_ce
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON clients send no cookies; nothing here acts on a browser session
 
-ALLOWED_REPORT_FIELDS = set(reports.SUBMISSION_FIELDS) | {"keep"}
+ALLOWED_REPORT_FIELDS = set(submissions.SUBMISSION_FIELDS) | {"keep"}
 
 
 def _json_object():
@@ -49,10 +49,10 @@ def file_report():
     }
     found = services()
     try:
-        submission = reports.parse_submission(
+        submission = submissions.parse_submission(
             data, found.require_taxonomy(), max_narrative=_max_narrative()
         )
-    except reports.InvalidSubmission as exc:
+    except submissions.InvalidSubmission as exc:
         return api_error(400, "Some fields are invalid.", {**exc.fields, **unknown})
     if unknown:
         return api_error(400, "Some fields are invalid.", unknown)
@@ -70,7 +70,7 @@ def deidentify():
     text = data.get("narrative")
     if not isinstance(text, str):
         return api_error(400, "Some fields are invalid.", {"narrative": "must be a string"})
-    cleaned = reports.clean_narrative(text, max_narrative=_max_narrative())
+    cleaned = submissions.clean_narrative(text, max_narrative=_max_narrative())
     if cleaned is None:
         return api_error(
             400,

@@ -1,7 +1,7 @@
 """Flask-WTF forms for the reporter's pages.
 
 The forms carry the fields and the CSRF token; the rules about values live in the domain
-(`reports.parse_submission`) so that the web form, the API and imports accept exactly the
+(`submissions.parse_submission`) so that the web form, the API and imports accept exactly the
 same reports. Choice fields are plain strings here and are rendered from the taxonomy.
 """
 
@@ -12,7 +12,7 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from reporting.reports import SUBMISSION_FIELDS
+from reporting.submissions import SUBMISSION_FIELDS
 
 
 class ReportForm(FlaskForm):

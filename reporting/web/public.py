@@ -14,7 +14,7 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from reporting import reports
+from reporting import submissions
 from reporting.privacy import drafts
 from reporting.taxonomy import KINDS, ROLES
 from reporting.web import follow_up
@@ -68,13 +68,13 @@ def report_step():
     if action == "edit":
         return _details(form)
     try:
-        submission = reports.parse_submission(
+        submission = submissions.parse_submission(
             form.submission_data(),
             services().require_taxonomy(),
             max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
             from_form=True,
         )
-    except reports.InvalidSubmission as exc:
+    except submissions.InvalidSubmission as exc:
         if "kind" in exc.fields:
             return _start_again("Choose what you want to tell us about.")
         return _details(form, errors=exc.fields, status=400)
@@ -83,7 +83,7 @@ def report_step():
     return _review(form, submission, action)
 
 
-def _review(form: ReviewForm, submission: reports.Submission, action: str):
+def _review(form: ReviewForm, submission: submissions.Submission, action: str):
     secret = current_app.config["SECRET_KEY"]
     nonce = session.setdefault("draft_nonce", secrets.token_urlsafe(16))
     notices: list[str] = []
@@ -121,7 +121,7 @@ def _review(form: ReviewForm, submission: reports.Submission, action: str):
     )
 
 
-def _file(submission: reports.Submission):
+def _file(submission: submissions.Submission):
     filed = file_live_report(submission)
     session.clear()  # the reporter's session ends at filing
     return render_template(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from reporting import config, reports, schema
+from reporting import config, reports, schema, submissions
 from reporting.db import database
 from reporting.ops.instance import TAXONOMY_FILE
 from reporting.periods import Clock, current_month, system_clock
@@ -158,7 +158,7 @@ def start_background_build(app: Flask) -> threading.Thread | None:
     return thread
 
 
-def file_live_report(submission: reports.Submission) -> reports.FiledReport:
+def file_live_report(submission: submissions.Submission) -> reports.FiledReport:
     """File a report now: this month, this instance's pepper, scrubber and review key."""
     found = services()
     return reports.file_report(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reporting.ops.demo.narratives import pick_narrative
 from reporting.privacy.deid import Scrubber
-from reporting.reports import DISTRESS_TYPES, Submission
+from reporting.submissions import DISTRESS_TYPES, Submission
 from reporting.taxonomy import DEPARTMENT_PREFIX, NOT_GIVEN, Taxonomy
 
 RISING_DEPARTMENT = "emergency"  # moral distress here more than doubles over the period

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reporting.reports import DISTRESS_TYPES, POTENTIAL_HARM, STOPPED_BY
+from reporting.submissions import DISTRESS_TYPES, POTENTIAL_HARM, STOPPED_BY
 from reporting.taxonomy import DEPARTMENT_PREFIX, KINDS, NOT_GIVEN, ROLES, SEVERITIES, Taxonomy
 
 NEAR_MISS_FIELDS = {
