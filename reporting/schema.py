@@ -124,11 +124,40 @@ def _v4_reviewers_workspace(db: Database) -> None:
     )
 
 
+def _v5_no_insertion_order(db: Database) -> None:
+    """Messages and notes keyed by their random id alone, like reports (SQLite).
+
+    A table with SQLite's implicit rowid numbers its rows as they are inserted, so a
+    reporter's answer would sit in order between timestamped reviewer replies. The tables
+    are rebuilt WITHOUT ROWID with the same columns and indexes; PostgreSQL has no rowid
+    (its physical order is handled by the daily batch, see batches.py).
+    """
+    if not is_sqlite(db):
+        return
+    for model in (Message, Note):
+        table = model._meta.table_name
+        (ddl,) = db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        if "WITHOUT ROWID" in ddl.upper():
+            continue
+        old = f"{table}_with_rowid"
+        for index in db.get_indexes(table):
+            db.execute_sql(f'DROP INDEX "{index.name}"')
+        db.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+        db.create_tables([model])
+        columns = ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+        copy = f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{old}"'  # noqa: S608 (names from the models)
+        db.execute_sql(copy)
+        db.execute_sql(f'DROP TABLE "{old}"')
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
     (3, _v3_release_speed),
     (4, _v4_reviewers_workspace),
+    (5, _v5_no_insertion_order),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -107,6 +107,8 @@ class Message(BaseModel):
     in_inbox = BooleanField(default=True)
 
     class Meta:
+        # Keyed by the random id alone: an implicit rowid would count messages as they come.
+        without_rowid = True
         indexes = ((("report", "seq"), True),)
 
 
@@ -122,6 +124,7 @@ class Note(BaseModel):
     sealed_gen = SmallIntegerField(default=1)
 
     class Meta:
+        without_rowid = True
         indexes = ((("report", "seq"), True),)
 
 
