@@ -14,7 +14,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from reporting.db import database
+from reporting.db import database, reporter_write
 from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, receipts
 from reporting.privacy.deid import Scrubber
@@ -89,7 +89,7 @@ def file_report(
         digest = receipts.receipt_digest(code, pepper)
         row = _report_row(report_id, period, submission, key, digest, narrative)
         try:
-            with database.atomic():
+            with reporter_write(), database.atomic():
                 # Reviewers can reply at once; only the receipt opens what they seal.
                 Report.insert_row(
                     **row, reply_key=receipts.reply_public_key(code, report_id, pepper)

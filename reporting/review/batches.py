@@ -7,6 +7,10 @@ The only clock kept is the date of the last batch (the ``Housekeeping`` row name
 never a time per report; an unacknowledged report counts the batches it has waited, up to
 the overdue limit and no further.
 
+Each batch also rewrites what reporters wrote in the order of its random ids
+(`rewrite_in_key_order`), so a copy of the database taken after it cannot tell in which
+order the day's reports and answers came.
+
 No Flask here: the app runs it lazily (housekeeping.py) and `reporting batch` from cron.
 """
 
@@ -102,7 +106,34 @@ def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
         released = _release_reports()
         messages = _release_messages()
         Housekeeping.update(last_run=latest).where(Housekeeping.name == HOUSEKEEPING_NAME).execute()
+    if released or messages:
+        rewrite_in_key_order()
     return BatchResult(batch_date=latest, batches=passed, reports=released, messages=messages)
+
+
+# What a reporter writes: rebuilt at every batch so that nothing orders it within the day.
+REWRITTEN = (Report, Message)
+
+
+def rewrite_in_key_order() -> None:
+    """Rebuild the reporter-written tables in the order of their random ids.
+
+    Until now the files kept the order the day's filings came in: SQLite fills a page from
+    its end as rows arrive and grows the file page by page; PostgreSQL appends each row to
+    its heap (``ctid``) under the filing's own transaction id (``xmin``), beside the audit
+    log's timestamped rows. The release above gave every released row this batch's
+    transaction id; now SQLite's VACUUM rebuilds the file table by table in key order and the
+    log is emptied, and PostgreSQL's CLUSTER rewrites each table in primary-key order,
+    dropping the old row versions. Ids are random, so key order says nothing about time.
+    Runs outside any transaction; writers wait for it (seconds, once a day).
+    """
+    if is_sqlite(database):
+        database.execute_sql("VACUUM")
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    for model in REWRITTEN:
+        table = model._meta.table_name
+        database.execute_sql(f'CLUSTER "{table}" USING "{table}_pkey"')
 
 
 def _count_waiting(passed: int, cap: int) -> None:

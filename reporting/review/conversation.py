@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reporting import submissions
+from reporting.db import reporter_write
 from reporting.models import Message, Report, ReviewGroup
 from reporting.privacy import crypto, receipts
 from reporting.privacy.deid import Scrubber
@@ -179,7 +180,8 @@ def post_reporter_message(
     if report.status == "closed":
         raise ReportClosed("this report is closed; to raise something new, send a new report")
     scrubbed = scrubber.scrub(clean_message(text, max_chars=max_chars), keep=tuple(keep)).text
-    return _store(report, REPORTER, scrubbed, period, in_inbox=False)
+    with reporter_write():
+        return _store(report, REPORTER, scrubbed, period, in_inbox=False)
 
 
 def post_reply(report: Report, text: str, *, period: str, max_chars: int) -> MessageView:
