@@ -1,6 +1,10 @@
 """Addresses never reach a log line."""
 
+import io
 import logging
+import os
+import subprocess
+import sys
 
 from reporting.web.logs import RedactAddresses, redact
 
@@ -23,3 +27,39 @@ def test_filter_rewrites_formatted_records(caplog):
     with caplog.at_level(logging.WARNING, logger="test.redact"):
         logger.warning("from %s", "192.0.2.44")
     assert "192.0.2.44" not in caplog.text and "[address]" in caplog.text
+
+
+def test_a_traceback_is_redacted_before_any_handler_renders_it():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactAddresses())
+    logger = logging.getLogger("test.redact.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        raise ValueError("peer 192.0.2.55 sent Cookie: session=s3cr3t; _ks=k3y")
+    except ValueError:
+        logger.exception("request failed")
+    written = stream.getvalue()
+    assert "Traceback" in written and "ValueError" in written
+    for secret in ("192.0.2.55", "s3cr3t", "k3y"):
+        assert secret not in written
+
+
+def test_raw_request_bytes_never_reach_a_log():
+    raw = "b'GET /report HTTP/1.1\\r\\nHost: h\\r\\nUser-Agent: Mozilla/5.0\\r\\n"
+    raw += "Cookie: _ks=abc\\r\\n'"
+    assert redact(f"Ignoring EPIPE: {raw}") == "[raw request bytes dropped]"
+    assert "Mozilla" not in redact("('User-Agent', 'Mozilla/5.0 (X11)')")
+
+
+def test_serving_at_debug_level_is_refused():
+    env = {**os.environ, "REPORTING_LOG_LEVEL": "debug"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import reporting.ops.gunicorn_conf"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "debug is refused" in done.stderr
