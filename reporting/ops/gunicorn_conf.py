@@ -16,12 +16,6 @@ accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = os.environ.get("REPORTING_ERROR_LOG", "-")
 loglevel = os.environ.get("REPORTING_LOG_LEVEL", "info")
-# At debug level gunicorn writes raw request bytes (cookies, user agent) on a disconnect.
-if loglevel.strip().lower() == "debug":
-    raise SystemExit(
-        "REPORTING_LOG_LEVEL=debug is refused when serving: gunicorn would log raw requests "
-        "(cookies, user agents). Use info (the default) or warning."
-    )
 logger_class = "reporting.web.logs.GunicornLogger"
 # Addresses from a proxy are trusted only as configured in the app (PROXY_FIX_HOPS).
 forwarded_allow_ips = ""

@@ -4,8 +4,8 @@ The app logs no requests at all. Anything that does reach a log (the app's own w
 gunicorn's error log, which names the address of every malformed request) passes through
 a filter that removes IP addresses, cookies and user agents (in tracebacks too), and
 gunicorn's access log is switched off: a line per request would record when someone filed,
-and from where. Serving at debug level is refused (gunicorn_conf): gunicorn then prints raw
-request bytes.
+and from where. At debug level gunicorn prints a request's raw bytes on a premature
+disconnect: such a message is dropped whole.
 """
 
 from __future__ import annotations
