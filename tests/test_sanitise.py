@@ -19,3 +19,12 @@ def test_whitespace_is_tidied_not_lost():
 
 def test_only_whitespace_becomes_empty():
     assert clean_free_text(" \n\t " * 1000) == ""
+
+
+def test_typed_entities_stay_as_typed_and_never_become_markup():
+    assert clean_free_text("&lt;script&gt;alert(1)&lt;/script&gt;") == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;"
+    )
+    assert clean_free_text("A &amp; B, K+ &gt;6 & <i>Na</i> &#60;130") == (
+        "A &amp; B, K+ &gt;6 & Na &#60;130"
+    )

@@ -1,8 +1,10 @@
 """Making free text safe to store: markup stripped, control characters removed.
 
 bleach is the slowest step of filing (../shared/design/performance-notes.md), so it runs
-only over text that can contain markup at all. Its escaping is undone afterwards: the text
-is stored as plain text and escaped by the templates when shown.
+only over text that can contain markup at all. The text is plain text, so an ampersand the
+reporter typed is escaped before bleach reads it as HTML, and bleach's escaping is undone
+once afterwards: "&lt;" typed stays "&lt;" (never becomes "<"), "A & B" stays "A & B". The
+templates escape it when shown.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ _SPACE_RUNS = re.compile(r"[ \t]{2,}")
 def strip_markup(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
-    cleaned = bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
+    typed = text.replace("&", "&amp;")  # the reporter's "&" is text, not an entity
+    cleaned = bleach.clean(typed, tags=set(), attributes={}, strip=True, strip_comments=True)
     return html.unescape(cleaned)
 
 
