@@ -123,8 +123,8 @@ def reporter_write() -> Iterator[None]:
     rewrite clears them, see batches.py.) PostgreSQL keeps no such files: nothing to do.
     """
     target = database.obj
-    if not isinstance(target, SqliteDatabase):
-        yield
+    if not isinstance(target, SqliteDatabase) or database.in_transaction():
+        yield  # inside a caller's transaction (an import): its commit comes later
         return
     paths = [target.database + suffix for suffix in ("", "-wal", "-shm")]
     before = {}
