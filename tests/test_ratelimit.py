@@ -4,6 +4,7 @@ import secrets
 
 import pytest
 import redis
+from conftest import csrf_token
 
 from reporting.web.ratelimit import RotatingAddressKey
 
@@ -72,3 +73,19 @@ def test_forwarded_for_is_trusted_only_with_configured_proxy_hops(make_app, hops
     assert send("198.51.100.1") == 201
     # Without a trusted proxy the header is ignored: same address, so limited.
     assert send("198.51.100.2") == (201 if hops else 429)
+
+
+def test_every_receipt_route_draws_on_one_shared_budget(make_app):
+    client = make_app(RATELIMIT_FOLLOW_UP="4 per minute").test_client()
+    token = csrf_token(client.get("/follow-up").get_data(as_text=True))
+    form = {"receipt": "AAAA-BBBB", "csrf_token": token}
+    guesses = [
+        lambda: client.post("/api/v1/follow-up", json={"receipt": "AAAA-BBBB"}),
+        lambda: client.post("/follow-up", data=form),
+        lambda: client.post(
+            "/api/v1/follow-up/messages", json={"receipt": "AAAA-BBBB", "message": "hello"}
+        ),
+        lambda: client.post("/follow-up/answer", data=form),
+    ]
+    assert 429 not in [guess().status_code for guess in guesses]
+    assert [guess().status_code for guess in guesses] == [429] * 4

@@ -10,7 +10,7 @@ from reporting.review import conversation
 from reporting.web.auth import api_role_required
 from reporting.web.errors import api_error
 from reporting.web.openapi import openapi_document
-from reporting.web.ratelimit import filing_limit, follow_up_limit, limiter
+from reporting.web.ratelimit import filing_limit, limiter, receipt_limit
 from reporting.web.security import csrf
 from reporting.web.services import current_period, file_live_report, released_cells, services
 
@@ -88,7 +88,7 @@ def deidentify():
 
 
 @bp.post("/follow-up")
-@limiter.limit(follow_up_limit)
+@receipt_limit
 def follow_up():
     data, error = _json_object()
     if error:
@@ -117,7 +117,7 @@ FOLLOW_UP_MESSAGE_FIELDS = {"receipt", "message", "keep"}
 
 
 @bp.post("/follow-up/messages")
-@limiter.limit(follow_up_limit)
+@receipt_limit
 def follow_up_message():
     """The reporter's answer: de-identified here (preview it with /deidentify), then sealed."""
     data, error = _json_object()

@@ -16,7 +16,7 @@ from reporting.privacy import drafts, receipts
 from reporting.review import actions, conversation
 from reporting.taxonomy import KINDS
 from reporting.web.forms import AnswerForm, FollowUpForm
-from reporting.web.ratelimit import follow_up_limit, limiter
+from reporting.web.ratelimit import receipt_limit
 from reporting.web.services import current_period, services
 
 STATUS_WORDS = {
@@ -41,7 +41,7 @@ def follow_up():
     return render_template("public/follow_up.html", form=FollowUpForm())
 
 
-@limiter.limit(follow_up_limit)
+@receipt_limit
 def follow_up_status():
     form = FollowUpForm()
     form.validate()
@@ -82,7 +82,7 @@ def _max_message() -> int:
     return int(current_app.config["MAX_NARRATIVE_CHARS"])
 
 
-@limiter.limit(follow_up_limit)
+@receipt_limit
 def follow_up_answer():
     """The reporter's answer: review the de-identified text (edit, restore, recheck), send."""
     form = AnswerForm()

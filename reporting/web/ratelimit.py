@@ -74,6 +74,12 @@ def follow_up_limit() -> str:
     return current_app.config["RATELIMIT_FOLLOW_UP"]
 
 
+# Every route that takes a receipt (the follow-up page, the reporter's answer and their JSON
+# twins) counts against one budget per address: guessing receipts across routes gains
+# nothing over guessing on one.
+receipt_limit = limiter.shared_limit(follow_up_limit, scope="receipt")
+
+
 def init_app(app: Flask) -> None:
     hops = int(app.config["PROXY_FIX_HOPS"])
     if hops:
