@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from reporting import totp
+from reporting import passwords, totp
 from reporting.db import database
 from reporting.models import ApiToken, User
 from reporting.periods import naive_utc, system_clock
@@ -25,8 +25,7 @@ from reporting.periods import naive_utc, system_clock
 ROLES = ("leadership", "reviewer", "admin")
 TOKEN_PREFIX = "rpt_"  # noqa: S105 (a marker, not a secret)
 TOKEN_SCOPE = "leadership"  # noqa: S105
-MIN_PASSWORD_CHARS = 12
-MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; this only bounds the work per attempt
+MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS = passwords.MIN_CHARS, passwords.MAX_CHARS
 MAX_TOKEN_NAME_CHARS = 80
 _USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
 
@@ -53,7 +52,7 @@ class InvalidRoles(AccountError):
 
 
 class WeakPassword(AccountError):
-    """A password is shorter than the minimum (or absurdly long)."""
+    """A password is too short (or absurdly long), or too guessable for a reviewer."""
 
 
 class DuplicateUser(AccountError):
@@ -115,11 +114,9 @@ def check_roles(roles: object) -> tuple[str, ...]:
     return tuple(role for role in ROLES if role in chosen)
 
 
-def check_password(password: str) -> str:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
-        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise WeakPassword(f"a password has at most {MAX_PASSWORD_CHARS} characters")
+def check_password(password: str, *, reviewer: bool = False, username: str = "") -> str:
+    if problem := passwords.problem(password, reviewer=reviewer, username=username):
+        raise WeakPassword(problem)
     return password
 
 
@@ -129,7 +126,7 @@ def create_user(
     """A new active, unlocked account; every rule is checked before anything is written."""
     check_username(username)
     chosen = check_roles(roles)
-    check_password(password)
+    check_password(password, reviewer="reviewer" in chosen, username=username)
     password_hash = hasher.hash(password)
     with database.atomic():
         if User.by_username(username) is not None:
@@ -151,8 +148,8 @@ def get_user(username: str) -> User:
 
 def set_password(username: str, password: str, *, hasher: PasswordHasher = DEFAULT_HASHER) -> None:
     """A new password also clears the lock: the administrator has vouched for the holder."""
-    check_password(password)
     user = get_user(username)
+    check_password(password, reviewer="reviewer" in user.role_set, username=username)
     changes = {"password_hash": hasher.hash(password), "failed_logins": 0, "locked_until": None}
     User.update(**changes).where(User.id == user.id).execute()
 

@@ -23,6 +23,11 @@ class Defaults:
     # SQLite in the instance folder unless a PostgreSQL URL is given.
     DATABASE_URL: str | None = None
 
+    # The host names this deployment answers to (REPORTING_TRUSTED_HOSTS="a.example,b.example").
+    # A request naming any other Host is refused with 400 before any view runs, so a forged
+    # Host header never reaches a redirect or a link. None answers every host (development).
+    TRUSTED_HOSTS: list[str] | None = None
+
     # Month boundaries (a report's period) follow the hospital's clock, not the server's.
     TIMEZONE = "Europe/London"
 

@@ -16,7 +16,7 @@ from peewee import IntegrityError
 
 from reporting.db import database, reporter_write
 from reporting.models import Report, ReviewGroup
-from reporting.privacy import crypto, receipts
+from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.submissions import Submission
 
@@ -55,8 +55,9 @@ class SealingKey:
 
 
 def sealing_key(group: str = "default") -> SealingKey:
+    """The group's key to seal to; `pinning.UnverifiedGroupKey` if its signature fails."""
     row = ReviewGroup.get_by_id(group)
-    return SealingKey(row.name, row.key_gen, row.public_key)
+    return SealingKey(row.name, row.key_gen, pinning.verified_public_key(row))
 
 
 def group_for(kind: str, routes: Mapping[str, str] | None) -> str:

@@ -152,12 +152,23 @@ def _v5_no_insertion_order(db: Database) -> None:
         db.execute_sql(f'DROP TABLE "{old}"')
 
 
+def _v6_signed_group_keys(db: Database) -> None:
+    """Signatures over review groups' public keys, and the parameters of reviewers' key wraps.
+
+    Existing rows get none: `reporting init --recovery-key-file` signs the keys (pinning.py),
+    and a reviewer's next login re-wraps their key under the stored parameters.
+    """
+    for model in (ReviewGroup, User):
+        _add_missing_columns(db, model)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
     (3, _v3_release_speed),
     (4, _v4_reviewers_workspace),
     (5, _v5_no_insertion_order),
+    (6, _v6_signed_group_keys),
 )
 LATEST = MIGRATIONS[-1][0]
 

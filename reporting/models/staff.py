@@ -47,6 +47,15 @@ class ReviewGroup(BaseModel):
     previous_recovery_wrapped = BytesField(null=True)
     previous_recovery_scheme = SmallIntegerField(null=True)
     switched = DateTimeField(null=True)
+    # Ed25519 signatures by the recovery key's signing key over (name, generation, public
+    # key), for the current and the next pair, and a pre-signed spare pair for the next
+    # generation (its private key sealed to the current public key) so that a rotation by a
+    # member's password can switch to a signed key (pinning.py).
+    key_signature = BytesField(null=True)
+    next_key_signature = BytesField(null=True)
+    spare_public_key = BytesField(null=True)
+    spare_signature = BytesField(null=True)
+    spare_sealed_private = BytesField(null=True)
 
     @classmethod
     def default(cls) -> ReviewGroup:
@@ -68,6 +77,8 @@ class User(BaseModel):
     public_key = BytesField(null=True)
     wrapped_private_key = BytesField(null=True)
     key_salt = BytesField(null=True)
+    # The argon2id parameters of that wrapping (crypto.PasswordKeyParams); None is legacy.
+    key_params = CharField(max_length=60, null=True)
     # TOTP second factor (RFC 6238): the shared secret, and the last time step accepted so
     # a code is never accepted twice.
     totp_secret = CharField(max_length=64, null=True)

@@ -20,7 +20,13 @@ from typing import Any
 from reporting import audit, config, schema
 from reporting.db import database, is_sqlite
 from reporting.models import Membership, ReviewGroup
-from reporting.ops.instance import DEFAULT_RECOVERY_KEY_PATH, SECRETS_FILE, TAXONOMY_FILE
+from reporting.ops.instance import (
+    DEFAULT_RECOVERY_KEY_PATH,
+    SECRETS_FILE,
+    TAXONOMY_FILE,
+    load_secrets,
+)
+from reporting.privacy import pinning
 from reporting.releases import builder
 from reporting.taxonomy import TaxonomyError
 from reporting.taxonomy_file import load_taxonomy
@@ -71,7 +77,7 @@ def run_checks(
     findings.append(database_finding)
     dependent: list[tuple[str, Callable[[], str]]] = [
         ("schema", _schema),
-        ("review keys", lambda: _review_keys(settings)),
+        ("review keys", lambda: _review_keys(settings, instance)),
         ("releases", lambda: _releases(settings, now)),
         ("audit log", lambda: _audit(settings)),
     ]
@@ -188,7 +194,7 @@ def _schema() -> str:
     return f"version {version} (current)"
 
 
-def _review_keys(settings: Mapping[str, Any]) -> str:
+def _review_keys(settings: Mapping[str, Any], instance: Path) -> str:
     configured = list(config.review_groups(dict(settings)).values())
     names = sorted(set(configured))
     with database.connection_context():
@@ -204,6 +210,18 @@ def _review_keys(settings: Mapping[str, Any]) -> str:
     if missing:
         raise _Problem(
             FAIL, f"no key pair for review group(s) {', '.join(missing)}: run `reporting init`"
+        )
+    stored = load_secrets(str(instance))
+    pin = pinning.parse_pin(settings.get(pinning.PIN_SETTING) or stored.get(pinning.PIN_SETTING))
+    added = settings.get(pinning.ADDED_SETTING) or stored.get(pinning.ADDED_SETTING)
+    problems = [pinning.key_problem(groups[name], pin, added) for name in names]
+    if any(problems):
+        raise _Problem(FAIL, "; ".join(p for p in problems if p) + " (filing to it is refused)")
+    if pin is None:
+        raise _Problem(
+            WARN,
+            "review keys are not pinned, so a key replaced in the database would be used: run "
+            "`reporting init --recovery-key-file F` once",
         )
     unheld = [name for name in names if holders.get(name, 0) == 0]
     if unheld:

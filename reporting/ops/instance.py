@@ -1,7 +1,9 @@
 """Setting up an instance folder: secrets, the example taxonomy, the schema and review keys.
 
 `reporting init` calls `initialise`; running it again upgrades the schema and changes
-nothing else, so it is safe in deployment scripts.
+nothing else, so it is safe in deployment scripts. Given the recovery key
+(`--recovery-key-file`), it also signs review keys not yet signed and pins the verification
+key in secrets.json (`REVIEW_KEY_PIN`, pinning.py): the upgrade of an older instance.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from peewee import Database
 from reporting import schema
 from reporting.db import bind
 from reporting.models import ReviewGroup
-from reporting.privacy import crypto, keys
+from reporting.privacy import crypto, keys, pinning
 
 SECRETS_FILE = "secrets.json"
 TAXONOMY_FILE = "taxonomy.toml"
@@ -35,6 +37,7 @@ class InitResult:
     schema_before: int
     schema_after: int
     recovery_key_path: str | None
+    notices: tuple[str, ...] = ()
 
 
 def load_secrets(instance_path: str) -> dict[str, Any]:
@@ -42,6 +45,31 @@ def load_secrets(instance_path: str) -> dict[str, Any]:
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _add_secret(instance: Path, name: str, value: Any) -> None:
+    """Add one entry to secrets.json, replacing the file atomically, still owner-only."""
+    path = instance / SECRETS_FILE
+    stored = load_secrets(str(instance))
+    stored[name] = value
+    temporary = path.with_name(f".{SECRETS_FILE}.{secrets.token_hex(4)}")
+    _write_private(temporary, json.dumps(stored, indent=2) + "\n")
+    os.replace(temporary, path)
+
+
+def _sign_and_pin(instance: Path, recovery_secret: bytes) -> list[str]:
+    """Sign the review keys with the recovery key, and pin its verification key once."""
+    pin = pinning.pin_of(recovery_secret)
+    pinned = pinning.parse_pin(load_secrets(str(instance)).get(pinning.PIN_SETTING))
+    if pinned is not None and pinned != pin:
+        raise InitError("this recovery key is not the one the review keys are pinned to")
+    try:
+        signed = pinning.sign_groups(recovery_secret)
+    except (keys.WrongSecret, pinning.UnverifiedGroupKey) as exc:
+        raise InitError(str(exc)) from exc
+    if pinned is None:
+        _add_secret(instance, pinning.PIN_SETTING, pin.hex())
+    return signed
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -61,11 +89,13 @@ def initialise(
     db: Database,
     recovery_key_out: str,
     group_names: tuple[str, ...] | list[str] = ("default",),
+    recovery_secret: bytes | None = None,
 ) -> InitResult:
     """Create what is missing; ``group_names`` are the configured review groups.
 
     The recovery key is written once, with the first groups; groups added to the config
-    later are sealed to its public half, so no secret is needed to add one.
+    later are sealed to its public half, so no secret is needed to add one (but signing
+    its key needs ``recovery_secret``, the recovery key, like pinning an older instance).
     """
     instance = Path(instance_path)
     recovery = Path(recovery_key_out)
@@ -121,6 +151,7 @@ def initialise(
                 recovery.unlink(missing_ok=True)
                 raise
             written = str(recovery)
+            recovery_secret = secret
         elif missing:
             recovery_public = next(
                 (g.recovery_public_key for g in existing if g.recovery_public_key), None
@@ -131,10 +162,21 @@ def initialise(
                     "rotate-key --recovery-key-file F` once, then `reporting init` again"
                 )
             with db.atomic():
-                for name in missing:
-                    keys.create_group(name, recovery_public)
+                made = [keys.create_group(name, recovery_public) for name in missing]
+            stored = load_secrets(str(instance))
+            if stored.get(pinning.PIN_SETTING) and recovery_secret is None:
+                # Unsigned without the recovery key: pin these exact keys here instead.
+                added = dict(stored.get(pinning.ADDED_SETTING) or {})
+                added.update({g.name: pinning.fingerprint(g.name, 1, g.public_key) for g in made})
+                _add_secret(instance, pinning.ADDED_SETTING, added)
         created.extend(f"review key pair {name!r}" for name in missing)
-    return InitResult(tuple(created), before, after, written)
+        notices = []
+        if recovery_secret is not None:
+            signed = _sign_and_pin(instance, recovery_secret)
+            notices += [f"signed the public key of review group {name!r}" for name in signed]
+        else:
+            notices += pinning.unsigned_notices(load_secrets(str(instance)))
+    return InitResult(tuple(created), before, after, written, tuple(notices))
 
 
 EXAMPLE_TAXONOMY = """\

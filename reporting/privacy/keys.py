@@ -121,28 +121,37 @@ def give_personal_keys(user: User, password: str) -> bytes:
 
 
 def _store_personal(user: User, private: bytes, public: bytes, password: str) -> None:
-    salt = secrets.token_bytes(crypto.PASSWORD_KEY_SALT_BYTES)
+    """Wrap under the current argon2id parameters, stored beside the key (`key_params`)."""
+    salt, params = secrets.token_bytes(crypto.PASSWORD_KEY_SALT_BYTES), crypto.PASSWORD_KEY
     wrapped = crypto.wrap_private_key(
-        private, crypto.derive_password_key(password, salt), personal_context(user.id)
+        private, crypto.derive_password_key(password, salt, params), personal_context(user.id)
     )
-    User.update(public_key=public, wrapped_private_key=wrapped, key_salt=salt).where(
-        User.id == user.id
-    ).execute()
+    stored = {"public_key": public, "wrapped_private_key": wrapped, "key_salt": salt}
+    User.update(**stored, key_params=params.encode()).where(User.id == user.id).execute()
     user.public_key, user.wrapped_private_key, user.key_salt = public, wrapped, salt
+    user.key_params = params.encode()
 
 
 def open_personal_key(user: User, password: str) -> bytes | None:
-    """The account's private key, or None if it has none; WrongSecret for a wrong password."""
+    """The account's private key, or None if it has none; WrongSecret for a wrong password.
+
+    A key wrapped under weaker parameters than today's is re-wrapped under them at once,
+    while the password is at hand (at login, a grant or a rotation by password).
+    """
     if user.wrapped_private_key is None:
         return None
     try:
-        return crypto.unwrap_private_key(
+        params = crypto.PasswordKeyParams.decode(user.key_params)
+        private = crypto.unwrap_private_key(
             user.wrapped_private_key,
-            crypto.derive_password_key(password, user.key_salt),
+            crypto.derive_password_key(password, user.key_salt, params),
             personal_context(user.id),
         )
     except crypto.CryptoError as exc:
         raise WrongSecret("the password does not open this account's key") from exc
+    if params.weaker_than(crypto.PASSWORD_KEY):
+        _store_personal(user, private, bytes(user.public_key), password)
+    return private
 
 
 def rewrap_personal_key(user: User, old_password: str, new_password: str) -> bool:

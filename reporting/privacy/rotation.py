@@ -29,7 +29,7 @@ from peewee import Model
 from reporting import reports
 from reporting.db import database
 from reporting.models import Membership, Message, Note, Report, ReviewGroup, User
-from reporting.privacy import crypto, keys
+from reporting.privacy import crypto, keys, pinning
 
 BATCH = 500
 
@@ -130,7 +130,7 @@ def rotate(
         if opener.recovery_secret is not None:
             group = ReviewGroup.get_by_id(group_name)  # the recovery public key may be new
         if group.next_public_key is None:
-            result.members = _prepare(group)
+            result.members = _prepare(group, old_private, opener.recovery_secret)
             group = ReviewGroup.get_by_id(group_name)
             progress(
                 f"{group_name}: new key pair for generation {group.key_gen + 1}, "
@@ -141,6 +141,8 @@ def rotate(
         progress(f"{group_name}: filing now seals to generation {group.key_gen}")
     else:
         old_private = opener.open(group, group.key_gen - 1)
+    if opener.recovery_secret is not None and group.spare_public_key is None:
+        pinning.make_spare(group, pinning.signing_seed(opener.recovery_secret))
     new_public = group.public_key
     result.new_gen = group.key_gen
     result.rewrapped += _sweep(group, old_private, new_public, progress)
@@ -156,18 +158,24 @@ def rotate(
     return result
 
 
-def _prepare(group: ReviewGroup) -> int:
-    """The next key pair, sealed to the recovery key and every current member, at once.
+def _prepare(group: ReviewGroup, old_private: bytes, recovery_secret: bytes | None) -> int:
+    """The next key pair, signed, sealed to the recovery key and every current member, at once.
 
     One transaction, so a resumed rotation finds either nothing or every copy; grants are
-    refused while a rotation runs (grants.py), so no member can be missed.
+    refused while a rotation runs (grants.py), so no member can be missed. The pair is new
+    and signed with the recovery key, or by a member's password the pre-signed spare.
     """
     if group.recovery_public_key is None:
         raise RotationError(
             f"group {group.name!r} has no recovery public key yet: run this rotation once "
             "with --recovery-key-file"
         )
-    pair = crypto.generate_keypair()
+    try:
+        pair, signature = pinning.next_pair(
+            group, old_private, recovery_secret, pinning.current_pin()
+        )
+    except pinning.UnverifiedGroupKey as exc:
+        raise RotationError(str(exc)) from exc
     gen = group.key_gen + 1
     members = list(
         User.select()
@@ -181,6 +189,10 @@ def _prepare(group: ReviewGroup) -> int:
                 next_recovery_wrapped=crypto.seal(
                     pair.private, group.recovery_public_key, keys.recovery_context(group.name, gen)
                 ),
+                next_key_signature=signature,
+                spare_public_key=None,
+                spare_signature=None,
+                spare_sealed_private=None,
             )
             .where((ReviewGroup.name == group.name) & ReviewGroup.next_public_key.is_null())
             .execute()
@@ -200,6 +212,8 @@ def _switch(group: ReviewGroup, moment: datetime) -> None:
         ReviewGroup.update(
             key_gen=group.key_gen + 1,
             public_key=group.next_public_key,
+            key_signature=group.next_key_signature,
+            next_key_signature=None,
             recovery_wrapped_private_key=group.next_recovery_wrapped,
             recovery_scheme=2,
             previous_recovery_wrapped=group.recovery_wrapped_private_key,

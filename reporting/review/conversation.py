@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from reporting import submissions
 from reporting.db import reporter_write
 from reporting.models import Message, Report, ReviewGroup
-from reporting.privacy import crypto, receipts
+from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.privacy.keys import GroupKeys
 from reporting.reports import ReceiptNotFound
@@ -199,10 +199,11 @@ def post_reply(report: Report, text: str, *, period: str, max_chars: int) -> Mes
 
 def _store(report: Report, author: str, text: str, period: str, in_inbox: bool) -> MessageView:
     group = ReviewGroup.get_by_id(report.review_group_id)
+    public = pinning.verified_public_key(group)
 
     def seal_under(message_id: str) -> dict[str, bytes]:
         body, data_key = crypto.seal_returning_key(
-            text.encode("utf-8"), group.public_key, _context(report.id, message_id)
+            text.encode("utf-8"), public, _context(report.id, message_id)
         )
         receipt_copy = crypto.seal(
             data_key, report.reply_key, _receipt_copy_context(report.id, message_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reporting.models import Note, Report, ReviewGroup
-from reporting.privacy import crypto
+from reporting.privacy import crypto, pinning
 from reporting.privacy.keys import GroupKeys
 from reporting.privacy.sanitise import clean_free_text
 from reporting.review.threads import ThreadBusy, append_sealed
@@ -54,10 +54,11 @@ def clean_note(text: str) -> str:
 def add_note(report: Report, author: str, text: str, *, period: str) -> NoteView:
     cleaned = clean_note(text)
     group = ReviewGroup.get_by_id(report.review_group_id)
+    public = pinning.verified_public_key(group)
 
     def seal_under(note_id: str) -> dict[str, bytes]:
         context = _context(report.id, note_id)
-        return {"body": crypto.seal(cleaned.encode("utf-8"), group.public_key, context)}
+        return {"body": crypto.seal(cleaned.encode("utf-8"), public, context)}
 
     try:
         seq = append_sealed(

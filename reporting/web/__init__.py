@@ -86,6 +86,9 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         int(app.config["REPORTER_SESSION_MINUTES"])
     )
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE"]
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # from the environment: a comma-separated list
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
 
 
 def _env_value(raw: str) -> Any:

@@ -17,6 +17,7 @@ from reporting import config, reports, schema, submissions
 from reporting.db import database
 from reporting.ops.instance import TAXONOMY_FILE
 from reporting.periods import Clock, current_month, system_clock
+from reporting.privacy import pinning
 from reporting.privacy.deid import Scrubber
 from reporting.releases import builder
 from reporting.releases.trends import ReleasedCells, ReleaseIndex
@@ -45,7 +46,8 @@ class Services:
 
         Filing needs only the public key; reading it on every filing cost more than sealing.
         A rotated key reaches every process within REVIEW_KEY_SECONDS, and the rotation
-        waits that long before its last sweep re-wraps anything sealed to the old key.
+        waits that long before its last sweep re-wraps anything sealed to the old key. Only
+        a key whose signature verifies under the pin is kept (`pinning.UnverifiedGroupKey`).
         """
         group = reports.group_for(kind, self.review_routes)
         now = time.monotonic()
@@ -67,6 +69,13 @@ def init_app(app: Flask, *, serving: bool) -> None:
     if serving or taxonomy_path.exists():
         taxonomy = load_taxonomy(taxonomy_path)
     pepper = app.config.get("RECEIPT_PEPPER")
+    # The review keys' verification key, from the instance folder: a database writer cannot
+    # change it, so filing refuses a group key they swapped (pinning.py).
+    pinning.configure(
+        database.obj,
+        app.config.get(pinning.PIN_SETTING),
+        app.config.get(pinning.ADDED_SETTING),
+    )
     app.extensions["reporting"] = Services(
         taxonomy=taxonomy,
         scrubber=Scrubber(_configured_names(app)),

@@ -25,20 +25,37 @@ from reporting.web.auditing import audit
     type=click.Path(dir_okay=False),
     help="Where to write the recovery key (never inside the instance folder).",
 )
+@click.option(
+    "--recovery-key-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The existing recovery key: sign review keys not yet signed and pin the signer.",
+)
 @with_appcontext
-def init_command(recovery_key_out: str) -> None:
+def init_command(recovery_key_out: str, recovery_key_file: str | None) -> None:
     """Create or upgrade the instance: secrets, taxonomy example, schema and review keys."""
+    from reporting.privacy import crypto
+
+    secret = None
+    if recovery_key_file:
+        try:
+            with open(recovery_key_file, encoding="utf-8") as handle:
+                secret = crypto.parse_recovery_key(handle.read())
+        except crypto.CryptoError as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         result = instance.initialise(
             current_app.instance_path,
             current_app.extensions["reporting.database"],
             recovery_key_out,
             list(current_app.config["REVIEW_GROUPS"]),
+            recovery_secret=secret,
         )
     except instance.InitError as exc:
         raise click.ClickException(str(exc)) from exc
     for item in result.created:
         click.echo(f"created {item}")
+    for notice in result.notices:
+        click.echo(notice)
     if result.schema_before != result.schema_after:
         click.echo(f"schema {result.schema_before} -> {result.schema_after}")
     else:

@@ -102,7 +102,9 @@ def user_add(
     try:
         accounts.check_username(name)
         chosen = accounts.check_roles(roles)
-        password = accounts.check_password(read_password(password_file))
+        password = accounts.check_password(
+            read_password(password_file), reviewer="reviewer" in chosen, username=name
+        )
     except accounts.AccountError as exc:
         raise _fail(exc) from exc
     if (grantor or grantor_password_file or recovery_key_file or groups) and (
@@ -197,9 +199,9 @@ def user_passwd(name: str, password_file: Path, old_password_file: Path | None) 
     old = read_password(old_password_file) if old_password_file else None
     with database.connection_context():
         try:
-            accounts.check_password(password)
+            user = accounts.get_user(name)
+            accounts.check_password(password, reviewer="reviewer" in user.role_set, username=name)
             with database.atomic():
-                user = accounts.get_user(name)
                 outcome = grants.change_password_keys(user, old, password)
                 accounts.set_password(name, password)
                 keys.end_sessions_of(user)
