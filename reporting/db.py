@@ -70,6 +70,8 @@ def open_database(url: str | None, instance_path: str) -> Database:
 
 def _sqlite(path: str) -> Database:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if not os.path.exists(path):  # created private: SQLite gives its -wal and -shm the same mode
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     return PooledSqliteDatabase(
         path, pragmas=SQLITE_PRAGMAS, max_connections=4, stale_timeout=None, check_same_thread=False
     )

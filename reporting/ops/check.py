@@ -118,6 +118,7 @@ def _secrets(settings: Mapping[str, Any], instance: Path) -> str:
         value = settings.get(name) or stored.get(name)
         if not value or len(str(value)) < 32:
             raise _Problem(FAIL, f"{name} is missing or short in {path}")
+    _private(instance, 0o700, "chmod 700 it")
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise _Problem(WARN, f"{path} is readable by others (mode {mode:o}): chmod 600 it")
@@ -176,8 +177,19 @@ def _database() -> str:
     with database.connection_context():
         database.execute_sql("SELECT 1").fetchone()
     if is_sqlite(database):
-        return f"SQLite at {database.obj.database}"
+        path = Path(database.obj.database)
+        _private(path, 0o600, "chmod 600 it (and its -wal and -shm files)")
+        return f"SQLite at {path}"
     return "PostgreSQL answers"
+
+
+def _private(path: Path, wanted: int, fix: str) -> None:
+    """FAIL when others than the service user may read ``path`` (a copy is every report)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise _Problem(
+            FAIL, f"{path} is open to other users (mode {mode:o}, want {wanted:o}): {fix}"
+        )
 
 
 def _schema() -> str:

@@ -106,6 +106,7 @@ def initialise(
         )
     created: list[str] = []
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)  # a checkout's instance/ exists already, 0755: only we read it
 
     secrets_path = instance / SECRETS_FILE
     if not secrets_path.exists():
