@@ -1,9 +1,7 @@
 """Staff accounts and API tokens: argon2id passwords, per-account throttling, hashed tokens.
 
-No Flask here. Times come from the caller (an injectable clock), are compared in UTC and
-stored without a zone, because SQLite and PostgreSQL disagree about zoned timestamps.
-Nothing here ever sees or stores a client address: throttling is per account, and the
-per-address flood limit lives in ratelimit.py.
+No Flask. Times come from the caller's clock and are stored as naive UTC (periods.naive_utc).
+No client address is seen here: throttling is per account; per address, see ratelimit.py.
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS = passwords.MIN_CHARS, passwords.MAX_CHAR
 MAX_TOKEN_NAME_CHARS = 80
 _USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
 
-# Five wrong passwords in a row lock the account for a minute; each further wrong
-# password (once the lock has passed) doubles the lock, up to an hour.
+# Five wrong passwords in a row lock for a minute; each further one doubles it, up to an hour.
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
@@ -131,12 +128,8 @@ def create_user(
     with database.atomic():
         if User.by_username(username) is not None:
             raise DuplicateUser(f"an account named {username!r} already exists")
-        return User.create(
-            id=secrets.token_hex(16),
-            username=username,
-            password_hash=password_hash,
-            roles=",".join(chosen),
-        )
+        fields = {"username": username, "password_hash": password_hash, "roles": ",".join(chosen)}
+        return User.create(id=secrets.token_hex(16), **fields)
 
 
 def get_user(username: str) -> User:
@@ -202,12 +195,10 @@ def authenticate(
 ) -> User:
     """The account if the password (and second factor) is right; else LoginFailed or locked.
 
-    Every attempt costs one argon2 verification, whether the name exists, is locked or
-    not, so neither the answer's time nor its wording tells which usernames exist. An
-    account with a TOTP secret needs its current code; an account holding one of
-    ``totp_roles`` without a secret cannot log in (SecondFactorMissing, after the password
-    was found right, so it says nothing to someone without the password). A wrong code
-    counts as a failed login.
+    One argon2 verification per attempt, whether the name exists or is locked, so neither
+    time nor wording tells which usernames exist. A TOTP account needs its current code (a
+    wrong one counts as a failure); one holding a ``totp_roles`` role without a secret gets
+    SecondFactorMissing, and only after the right password.
     """
     moment = naive_utc(now)
     password = password if isinstance(password, str) else ""
@@ -217,10 +208,15 @@ def authenticate(
     if user is None or not user.active:
         _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
         raise LoginFailed("wrong username or password")
-    if user.locked_until is not None and user.locked_until > moment:
-        _verify(hasher, _dummy_hash(hasher), password[:MAX_PASSWORD_CHARS])
-        raise AccountLocked(user.locked_until.replace(tzinfo=UTC))
     too_long = len(password) > MAX_PASSWORD_CHARS  # never right; it costs the same work
+    if user.locked_until is not None and user.locked_until > moment:
+        # Strangers' guesses must not lock out the owner: password and current code open it.
+        openable = bool(user.totp_secret) and not too_long
+        checked = user.password_hash if openable else _dummy_hash(hasher)
+        right = _verify(hasher, checked, password[:MAX_PASSWORD_CHARS]) and openable
+        if not (right and totp.verify(user, code, now)):
+            raise AccountLocked(user.locked_until.replace(tzinfo=UTC))
+        return _logged_in(user, password, hasher)
     checked = _dummy_hash(hasher) if too_long else user.password_hash
     if not _verify(hasher, checked, password[:MAX_PASSWORD_CHARS]) or too_long:
         _record_failure(user, moment)
@@ -232,6 +228,11 @@ def authenticate(
         raise SecondFactorMissing(
             "this account must use a second factor: ask an administrator to enrol one"
         )
+    return _logged_in(user, password, hasher)
+
+
+def _logged_in(user: User, password: str, hasher: PasswordHasher) -> User:
+    """A successful login: the failure count and any lock reset, the hash renewed if old."""
     changes: dict = {User.failed_logins: 0, User.locked_until: None}
     if hasher.check_needs_rehash(user.password_hash):
         changes[User.password_hash] = hasher.hash(password)

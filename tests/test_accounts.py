@@ -368,3 +368,21 @@ def test_cli_token_refusals(runner):
     nameless = runner.invoke(args=["token", "add", "  "])
     assert nameless.exit_code == 1
     assert runner.invoke(args=["token", "list"]).output.strip() == "no tokens"
+
+
+def test_strangers_guesses_cannot_lock_out_an_owner_with_a_second_factor(db, clock):
+    from reporting import totp
+
+    user = accounts.create_user("alice", PASSWORD, ["leadership"], hasher=FAST)
+    secret = totp.enrol(user)
+    for _ in range(7):
+        with pytest.raises((accounts.LoginFailed, accounts.AccountLocked)):
+            accounts.authenticate("alice", "wrong password!", clock(), hasher=FAST)
+    assert User.by_username("alice").locked_until is not None
+    with pytest.raises(accounts.AccountLocked):  # the password alone does not open it
+        accounts.authenticate("alice", PASSWORD, clock(), hasher=FAST)
+    with pytest.raises(accounts.AccountLocked):  # nor a wrong code
+        accounts.authenticate("alice", PASSWORD, clock(), hasher=FAST, code="000000")
+    code = totp.code_at(secret, clock())
+    opened = accounts.authenticate("alice", PASSWORD, clock(), hasher=FAST, code=code)
+    assert opened.failed_logins == 0 and opened.locked_until is None
