@@ -164,6 +164,12 @@ def review_groups(config: dict[str, Any]) -> dict[str, str]:
 def batch_time(config: dict[str, Any]) -> tuple[int, int]:
     text = str(config.get("BATCH_TIME", ""))
     hours, _, minutes = text.partition(":")
-    if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+    if (
+        (hours + minutes).isascii()
+        and hours.isdigit()
+        and minutes.isdigit()
+        and int(hours) < 24
+        and int(minutes) < 60
+    ):
         return int(hours), int(minutes)
     raise ConfigError(f"BATCH_TIME {text!r} must be a time of day as HH:MM")

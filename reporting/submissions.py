@@ -203,7 +203,7 @@ def clean_narrative(text: str, *, max_narrative: int) -> str | None:
 def _intensity(raw: Any, errors: dict[str, str], from_form: bool) -> int | None:
     if raw is None or (from_form and raw == ""):
         return None
-    if from_form and isinstance(raw, str) and raw.strip().isdigit():
+    if from_form and isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int):
         errors["intensity"] = "must be a whole number from 0 to 10"
