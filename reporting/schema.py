@@ -30,6 +30,7 @@ from reporting.models import (
     ReviewGroup,
     SchemaVersion,
     StaffKeySession,
+    StaffSession,
     StepAside,
     User,
 )
@@ -162,6 +163,14 @@ def _v6_signed_group_keys(db: Database) -> None:
         _add_missing_columns(db, model)
 
 
+def _v7_staff_sessions(db: Database) -> None:
+    """Server-side staff sessions: a staff cookie opens nothing once its row is gone.
+
+    Staff cookies from before carry no session id, so everyone logs in again once.
+    """
+    db.create_tables([StaffSession], safe=True)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
@@ -169,6 +178,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (4, _v4_reviewers_workspace),
     (5, _v5_no_insertion_order),
     (6, _v6_signed_group_keys),
+    (7, _v7_staff_sessions),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -17,6 +17,7 @@ from reporting.models.staff import (
     Membership,
     ReviewGroup,
     StaffKeySession,
+    StaffSession,
     User,
 )
 
@@ -38,6 +39,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ActionSummary,
     AuditEntry,
     Housekeeping,
+    StaffSession,
 )
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "ReviewGroup",
     "SchemaVersion",
     "StaffKeySession",
+    "StaffSession",
     "StepAside",
     "User",
 ]

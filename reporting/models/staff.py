@@ -130,6 +130,20 @@ class StaffKeySession(BaseModel):
     last_used = DateTimeField()
 
 
+class StaffSession(BaseModel):
+    """One logged-in staff browser: only a digest of the id its cookie carries is kept.
+
+    Every staff request must find its row (staff_sessions.py): logout, a password change,
+    removing the account and idle expiry delete it, so a copied cookie opens nothing after.
+    Nothing about the client is stored; reporters never have one.
+    """
+
+    digest = CharField(primary_key=True, max_length=64)
+    user = ForeignKeyField(User, backref="staff_sessions", on_delete="CASCADE")
+    created = DateTimeField()
+    last_used = DateTimeField()
+
+
 class AuditEntry(BaseModel):
     """One privileged action, chained to the one before by a keyed hash (audit.py)."""
 

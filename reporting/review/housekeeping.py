@@ -1,8 +1,9 @@
 """Scheduled work the app does itself, so a deployment without cron still keeps its promises.
 
 The daily batch (batches.py) must run for reviewers to see anything; the retention purge
-(retention.py) must run for content to be destroyed on time; and reviewers' key sessions
-left behind by closed browsers are deleted once idle (keys.py). Requests call `run_lazily`,
+(retention.py) must run for content to be destroyed on time; and staff sessions and
+reviewers' key sessions left behind by closed browsers are deleted once idle
+(staff_sessions.py, keys.py). Requests call `run_lazily`,
 which looks at most once a minute per process (measured on the app's clock, so tests that
 move the clock see it run), and `reporting batch` calls `run_due` directly. Only staff
 requests run it, never a reporter's: the purge's audit entry would otherwise record when a
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from reporting import staff_sessions
 from reporting.audit import AuditWriter
 from reporting.privacy import keys
 from reporting.review import batches, retention
@@ -44,6 +46,7 @@ class HousekeepingResult:
     batch: batches.BatchResult
     purge: retention.PurgeResult | None = None
     idle_key_sessions_ended: int = 0
+    idle_staff_sessions_ended: int = 0
 
 
 def run_due(
@@ -57,7 +60,10 @@ def run_due(
     batch = batches.run_due(now, settings.batch)
     purge = retention.purge_if_due(now, settings.retention, record=record)
     ended = keys.end_idle_sessions(now, settings.staff_idle)
-    return HousekeepingResult(batch=batch, purge=purge, idle_key_sessions_ended=ended)
+    staff = staff_sessions.end_idle(now, settings.staff_idle)
+    return HousekeepingResult(
+        batch=batch, purge=purge, idle_key_sessions_ended=ended, idle_staff_sessions_ended=staff
+    )
 
 
 @dataclass

@@ -1,10 +1,15 @@
 """'You said, we did' on the web: a public page for all staff, and reviewers' publishing page.
 
 Two blueprints that meet only in actions.py: the public one (no login, nothing about any
-report) and the reviewers' one under /review/actions, behind the reviewer role and CSRF.
+report) and the reviewers' one under /review/actions, behind the reviewer role, unlocked
+review keys (like the rest of /review) and CSRF.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
@@ -13,7 +18,7 @@ from wtforms import StringField, TextAreaField
 from reporting.review import actions
 from reporting.taxonomy import KINDS
 from reporting.web.auditing import audit
-from reporting.web.auth import role_required
+from reporting.web.auth import current_group_keys, role_required
 from reporting.web.services import current_period, released_cells, services
 
 bp = Blueprint("actions", __name__)
@@ -44,14 +49,28 @@ def index():
     return render_template("actions/index.html", quarters=actions.published_by_quarter())
 
 
+def keys_unlocked(view: Callable) -> Callable:
+    """After the role check: a reviewer whose keys are locked is told so, as on /review."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        if current_group_keys() is None:
+            return render_template("review/locked.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @review_bp.get("")
 @role_required("reviewer")
+@keys_unlocked
 def publish_form():
     return _render(SummaryForm())
 
 
 @review_bp.post("")
 @role_required("reviewer")
+@keys_unlocked
 def publish():
     form = SummaryForm()
     if not form.validate():

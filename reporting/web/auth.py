@@ -1,9 +1,11 @@
 """Staff login and logout, and the role checks every staff page and API route goes through.
 
 Staff sessions share the reporter's signed cookie but are marked ``_staff`` (sessions.py
-gives them a 30-minute idle expiry). Nothing here reads or stores the client address:
-flask-login's session identifier (a hash of address and user agent) is switched off, and
-the per-address login limit is ratelimit.py's unlinkable key.
+gives them a 30-minute idle expiry) and name a server-side row (staff_sessions.py) every
+staff request must find: logout, a password change, removal and idling end it for good.
+Nothing here reads or stores the client address: flask-login's session identifier (a hash
+of address and user agent) is switched off, and the per-address login limit is
+ratelimit.py's unlinkable key.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from reporting import accounts
+from reporting import accounts, staff_sessions
 from reporting.privacy import keys
 from reporting.web.auditing import audit
 from reporting.web.errors import api_error
@@ -70,15 +72,16 @@ class LoginForm(FlaskForm):
 class Staff(UserMixin):
     """The logged-in staff member, as flask-login sees them; roles are read per request."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, session_id: str) -> None:
         self.id = user.id
         self.username = user.username
         self.roles = frozenset(user.role_set)
-        self._session_id = f"{user.id}:{_password_fingerprint(user.password_hash)}"
+        self.session_id = session_id
+        self._cookie_id = f"{user.id}:{_password_fingerprint(user.password_hash)}:{session_id}"
 
     def get_id(self) -> str:
-        # The password's fingerprint in the id ends every session when the password changes.
-        return self._session_id
+        # A new password's fingerprint, or a session row gone, ends it (staff_sessions.py).
+        return self._cookie_id
 
 
 def _password_fingerprint(password_hash: str) -> str:
@@ -86,14 +89,24 @@ def _password_fingerprint(password_hash: str) -> str:
 
 
 @login_manager.user_loader
-def _load_staff(session_id: str) -> Staff | None:
-    user_id, _, fingerprint = str(session_id).partition(":")
+def _load_staff(cookie_id: str) -> Staff | None:
+    user_id, _, rest = str(cookie_id).partition(":")
+    fingerprint, _, session_id = rest.partition(":")
     user = accounts.user_by_id(user_id)
-    if user is None:
+    if (
+        user is None
+        or not hmac.compare_digest(_password_fingerprint(user.password_hash), fingerprint)
+        or not staff_sessions.is_live(session_id, user.id, services().clock(), _idle())
+    ):
+        keys.end_session(str(session.get(KEY_SESSION) or ""))  # its key session ends too
+        for name in ("_user_id", "_fresh", STAFF_KEY, KEY_SESSION, KEY_SECRET):
+            session.pop(name, None)  # it ended: the cookie loses its staff part (not CSRF)
         return None
-    if not hmac.compare_digest(_password_fingerprint(user.password_hash), fingerprint):
-        return None
-    return Staff(user)
+    return Staff(user, session_id)
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=int(current_app.config["STAFF_IDLE_MINUTES"]))
 
 
 def _no_identifier() -> str:
@@ -152,7 +165,7 @@ def login():
         return render_template("auth/login.html", form=form, error=NEEDS_SECOND_FACTOR), 403
     target = safe_next(form.next.data) or landing_for(user.role_set)
     session.clear()  # nothing from before the login (a fixated session) carries over
-    login_user(Staff(user))
+    login_user(Staff(user, staff_sessions.start(user.id, now)))
     session.pop("_id", None)
     session[STAFF_KEY] = True
     _unlock_keys(user, password, now)
@@ -198,7 +211,7 @@ def current_group_keys() -> keys.GroupKeys | None:
             secret,
             current_user.id,
             services().clock(),
-            timedelta(minutes=int(current_app.config["STAFF_IDLE_MINUTES"])),
+            _idle(),
         )
         if personal is not None:
             found = keys.open_group_keys(current_user.id, personal)
@@ -211,6 +224,8 @@ def logout():
     if session.get(KEY_SESSION):
         keys.end_session(str(session[KEY_SESSION]))
     audit("logout")
+    if current_user.is_authenticated:
+        staff_sessions.end(current_user.session_id)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

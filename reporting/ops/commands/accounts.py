@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from reporting import accounts, totp
+from reporting import accounts, staff_sessions, totp
 from reporting.db import database
 from reporting.privacy import grants, keys
 from reporting.web.auditing import audit
@@ -172,7 +172,9 @@ def user_remove(name: str) -> None:
     with database.connection_context():
         try:
             with database.atomic():
-                keys.revoke_all(accounts.get_user(name))
+                user = accounts.get_user(name)
+                keys.revoke_all(user)
+                staff_sessions.end_all_of(user.id)
                 accounts.remove_user(name)
         except accounts.AccountError as exc:
             raise _fail(exc) from exc
@@ -205,6 +207,7 @@ def user_passwd(name: str, password_file: Path, old_password_file: Path | None) 
                 outcome = grants.change_password_keys(user, old, password)
                 accounts.set_password(name, password)
                 keys.end_sessions_of(user)
+                staff_sessions.end_all_of(user.id)
         except (accounts.AccountError, grants.GrantError) as exc:
             raise click.ClickException(str(exc)) from exc
     audit("user-passwd", name, {"review_keys": outcome})
