@@ -64,7 +64,7 @@ def _file_the_day(app, client, clock) -> tuple[list[str], list[str]]:
     return report_order, message_order
 
 
-def _sqlite_orders(app, copy_dir: Path) -> list[list[str]]:
+def _sqlite_orders(copy_dir: Path) -> list[list[str]]:
     """Orders from a copy of the file and its log: where each id first appears in the bytes."""
     path = Path(database.obj.database)
     raw = b""
@@ -102,9 +102,9 @@ def _postgres_orders(database_url: str, table: str) -> list[list[str]]:
     return orders
 
 
-def _orders(app, backend, database_url, tmp_path, table) -> list[list[str]]:
+def _orders(backend, database_url, tmp_path, table) -> list[list[str]]:
     if backend == "sqlite":
-        return _sqlite_orders(app, tmp_path)
+        return _sqlite_orders(tmp_path)
     return _postgres_orders(database_url, table)
 
 
@@ -119,7 +119,7 @@ def test_after_the_batch_no_order_of_the_days_reports_or_answers_survives(
     assert len(message_order) >= FILINGS // 3
 
     with app.app_context(), database.connection_context():
-        before = _orders(app, backend, database_url, tmp_path, "report")
+        before = _orders(backend, database_url, tmp_path, "report")
     assert max(abs(_tau(report_order, order)) for order in before) > 0.6, (
         "before the batch the attacks see the filing order (else they test nothing)"
     )
@@ -129,7 +129,7 @@ def test_after_the_batch_no_order_of_the_days_reports_or_answers_survives(
         result = batches.run_due(clock.now, settings)
         assert result.reports == FILINGS and result.messages == len(message_order)
         for table, truth in (("report", report_order), ("message", message_order)):
-            for order in _orders(app, backend, database_url, tmp_path, table):
+            for order in _orders(backend, database_url, tmp_path, table):
                 assert abs(_tau(truth, order)) < TAU_BOUND, (table, _tau(truth, order))
         if is_sqlite(database):
             for table in ("report", "message", "note"):
