@@ -72,8 +72,15 @@ def _sqlite(path: str) -> Database:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if not os.path.exists(path):  # created private: SQLite gives its -wal and -shm the same mode
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    # One connection per serving thread (gunicorn_conf.threads); a request beyond that
+    # waits for a free connection instead of failing.
     return PooledSqliteDatabase(
-        path, pragmas=SQLITE_PRAGMAS, max_connections=4, stale_timeout=None, check_same_thread=False
+        path,
+        pragmas=SQLITE_PRAGMAS,
+        max_connections=8,
+        stale_timeout=None,
+        timeout=10,
+        check_same_thread=False,
     )
 
 

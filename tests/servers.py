@@ -15,6 +15,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -38,9 +39,25 @@ SHARED_INSTANCE_FILES = ("secrets.json", "taxonomy.toml", "config.py", "deid-nam
 
 
 def free_port(host: str = HOST) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range, which client connections draw from.
+
+    A port the kernel hands out for ``bind(0)`` may still be the local end of a client's
+    TIME_WAIT connection (a flood test leaves thousands), and a server cannot then listen
+    on it ("Address already in use"). No client connection ever uses a port below the range.
+    """
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(10_000, low), 200):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+                s.listen()
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port between 10000 and {low} on {host}")
 
 
 @dataclass

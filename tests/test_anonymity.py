@@ -32,6 +32,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 from conftest import PG_URL_ENV, csrf_token, hidden_inputs, receipt_in, textarea
+from servers import free_port
 
 from reporting import reports
 from reporting.db import bind, close_all, open_database
@@ -169,12 +170,6 @@ def raw_exchange(port: int, payload: bytes, timeout: float = 5) -> bytes:
                 break
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 # ---- the server ---------------------------------------------------------------------------

@@ -130,6 +130,23 @@ def test_a_swapped_key_is_refused_nothing_is_stored_and_check_fails(
     assert not check_lines(app)[1].startswith("FAIL")
 
 
+def test_the_openapi_document_declares_the_refusal_it_answers(backend, app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for path in ("/reports", "/follow-up/messages"):
+        declared = doc["paths"][path]["post"]["responses"]["503"]
+        assert declared["content"]["application/json"]["schema"] == error_ref, path
+        assert "Nothing was stored" in declared["description"]
+    swap_public_key(app)
+    app.extensions["reporting"]._sealing_keys.clear()
+    refused = client.post("/api/v1/reports", json=GOOD)
+    assert refused.status_code == 503
+    error = refused.get_json()["error"]
+    required = doc["components"]["schemas"]["Error"]["properties"]["error"]["required"]
+    assert set(error) == set(required) and error["code"] == "service_unavailable"
+    assert isinstance(error["message"], str) and error["fields"] == {}
+
+
 def test_a_forged_signature_or_a_removed_one_is_refused_too(app, client):
     with app.app_context(), database.connection_context():
         ReviewGroup.update(key_signature=None).execute()

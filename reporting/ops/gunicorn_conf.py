@@ -8,7 +8,13 @@ import os
 
 bind = os.environ.get("REPORTING_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("REPORTING_WORKERS", min(4, multiprocessing.cpu_count())))
-worker_class = "sync"
+# Threads, and a deadline for each request's bytes: a client that trickles a request holds
+# one thread for at most REPORTING_REQUEST_SECONDS, never a whole worker (ops/slow_clients.py).
+worker_class = "reporting.ops.slow_clients.DeadlineThreadWorker"
+threads = int(os.environ.get("REPORTING_THREADS", 8))
+# Each answer closes its connection, as the sync workers did: the reverse proxy opens a
+# connection per request anyway, and an idle kept-alive connection is one more to hold.
+keepalive = 0
 timeout = 30
 graceful_timeout = 20
 # Never log requests: a line per request records when someone filed, and from where.

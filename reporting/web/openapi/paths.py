@@ -17,6 +17,10 @@ ERROR_CODES = {
     "409": "The report is closed; send a new report instead.",
     "415": "Body is not JSON.",
     "429": "Too many requests from this network.",
+    "503": (
+        "Nothing was stored: the server refused to seal to a review key that failed its "
+        "signature check (`reporting check` names it). Try again later."
+    ),
 }
 
 
@@ -61,7 +65,7 @@ def paths(taxonomy: Taxonomy) -> dict[str, Any]:
                             "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}
                         },
                     },
-                    **_errors("400", "413", "415", "429"),
+                    **_errors("400", "413", "415", "429", "503"),
                 },
             }
         },
@@ -119,7 +123,7 @@ def paths(taxonomy: Taxonomy) -> dict[str, Any]:
                         },
                     },
                     "404": _error_response("No report answers to this receipt."),
-                    **_errors("400", "409", "413", "415", "429"),
+                    **_errors("400", "409", "413", "415", "429", "503"),
                 },
             }
         },
