@@ -449,3 +449,11 @@ def test_property_candidate_scan_equals_plain_scan(parts):
         assert _struct_spans(deid._matches(text)) == _struct_spans(deid._matches_reference(text)), (
             text
         )
+
+
+def test_allowed_kinds_stay_as_written_and_the_rest_is_still_replaced():
+    text = "On 12 March 2026 at 14:30 Dr Okafor moved the handover; ring 07700 900123."
+    assert scrub(text).text == "On [DATE] at [TIME] [NAME] moved the handover; ring [PHONE]."
+    kept = scrub(text, allow={"DATE", "TIME"})
+    assert kept.text == "On 12 March 2026 at 14:30 [NAME] moved the handover; ring [PHONE]."
+    assert {r.kind for r in kept.replacements} == {"NAME", "PHONE"}

@@ -70,8 +70,16 @@ class Scrubber:
 
     # -- public API ---------------------------------------------------------------
 
-    def scrub(self, text: str, keep: Iterable[str] = ()) -> ScrubResult:
-        """Replace the identifiers in ``text`` with tokens, leaving ``keep`` untouched."""
+    def scrub(
+        self, text: str, keep: Iterable[str] = (), allow: Iterable[str] = ()
+    ) -> ScrubResult:
+        """Replace the identifiers in ``text`` with tokens, leaving ``keep`` untouched.
+
+        ``allow`` names token kinds that are not identifiers in this text: a "you said, we
+        did" summary states the date and time of a change (``allow={"DATE", "TIME"}``), and
+        those stay as written while names and everything else are still replaced.
+        """
+        allowed = frozenset(allow)
         if not isinstance(text, str):
             text = str(text)
         if not text:
@@ -82,6 +90,12 @@ class Scrubber:
             spans.extend((m.start(), m.end(), "NAME") for m in self._extra.finditer(text))
         spans.extend(_structured(text))
         occupied = _Occupancy(protected)
+        if allowed:
+            # An allowed identifier keeps its text, and no later pass may take part of it.
+            for s in spans:
+                if s[2] in allowed and s[1] > s[0] and occupied.free(s[0], s[1]):
+                    occupied.add(s[0], s[1])
+            spans = [s for s in spans if s[2] not in allowed]
         accepted: list[tuple[int, int, str]] = []
         for s in spans:
             if s[1] > s[0] and occupied.free(s[0], s[1]):
@@ -142,9 +156,9 @@ def _build(text: str, spans: list[tuple[int, int, str]]) -> ScrubResult:
 _DEFAULT: Scrubber | None = None
 
 
-def scrub(text: str, keep: Iterable[str] = ()) -> ScrubResult:
+def scrub(text: str, keep: Iterable[str] = (), allow: Iterable[str] = ()) -> ScrubResult:
     """Scrub ``text`` with the default :class:`Scrubber`."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = Scrubber()
-    return _DEFAULT.scrub(text, keep)
+    return _DEFAULT.scrub(text, keep, allow)
