@@ -131,6 +131,7 @@ def test_module_tokens():
         "AGE",
         "ADDRESS",
         "POSTCODE",
+        "BED",
     )
 
 
@@ -254,7 +255,7 @@ UNITS = [
     ("Dr Patel's patient", "[NAME]'s patient"),
     ("I told Aisha about it.", "I told [NAME] about it."),
     ("Sister Grace found her.", "[NAME] found her."),
-    ("Mrs Nguyen Thi Lan in bed 4", "[NAME] in bed 4"),
+    ("Mrs Nguyen Thi Lan in bed 4", "[NAME] in bed [BED]"),
     ("Dr van der Berg agreed", "[NAME] agreed"),
     ("Prof Kowalczyk-Nowak", "[NAME]"),
     ("Mr Papadopoulos in bay 2", "[NAME] in bay 2"),
@@ -351,7 +352,7 @@ KEPT = [
     "Hartmann's procedure, Whipple, Waterlow score, Braden scale",
     "NEWS2 of 7, SBAR, Datix, PICC",
     "Ward 7B, Bay 3, Rainbow Ward, Nightingale ward, Resus 2",
-    "Theatre 4, side room 12, bed 14",
+    "Theatre 4, Bay C, bay 3",
     "a 67-year-old, aged 45, an 89-year-old",
     "on Monday, in March, every Tuesday",
     "the registrar, the charge nurse, the consultant, the HCA, the FY1, the SHO",
@@ -449,6 +450,38 @@ def test_property_candidate_scan_equals_plain_scan(parts):
         assert _struct_spans(deid._matches(text)) == _struct_spans(deid._matches_reference(text)), (
             text
         )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Pt in bed 14 on Ward 7B", "Pt in bed [BED] on Ward 7B"),
+        ("bay 3 bed 2, then side room 12", "bay 3 bed [BED], then side room [BED]"),
+        ("moved to SR4 from cubicle 6a", "moved to SR[BED] from cubicle [BED]"),
+        ("Bay C bed 6 and beds 3, 4 & 7", "Bay C bed [BED] and beds [BED], [BED] & [BED]"),
+        (
+            "Room 12A, rm 101, bedspace 9, trolley 12",
+            "Room [BED], rm [BED], bedspace [BED], trolley [BED]",
+        ),
+    ],
+)
+def test_bed_and_room_numbers_are_replaced_and_the_bay_and_ward_kept(text, expected):
+    assert scrub(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "room for 2 nurses",
+        "bed 3 days post op",
+        "3 beds closed",
+        "the bedside",
+        "Bay 3",
+        "1:1 in bed",
+    ],
+)
+def test_numbers_near_bed_words_that_are_not_bed_numbers_stay(text):
+    assert scrub(text).text == text
 
 
 def test_allowed_kinds_stay_as_written_and_the_rest_is_still_replaced():

@@ -28,3 +28,16 @@ def test_typed_entities_stay_as_typed_and_never_become_markup():
     assert clean_free_text("A &amp; B, K+ &gt;6 & <i>Na</i> &#60;130") == (
         "A &amp; B, K+ &gt;6 & Na &#60;130"
     )
+
+
+def test_only_real_markup_is_removed_and_comparisons_that_look_like_tags_stay():
+    assert clean_free_text("a<b") == "a<b"
+    assert clean_free_text("sats<sp and hr>100, K<5 and Na>130") == (
+        "sats<sp and hr>100, K<5 and Na>130"
+    )
+    assert clean_free_text("<p title=\"a<b\">q</p><a href='x>y'>t</a>") == "qt"
+
+
+def test_raw_text_elements_lose_their_tags_but_keep_their_words_escaped_once():
+    assert clean_free_text("<textarea>A &amp; B</textarea><title>a<b</title>") == "A &amp; Ba<b"
+    assert clean_free_text("<style>p{}</style>x<!-- hidden -->y<!-- open") == "p{}xy"

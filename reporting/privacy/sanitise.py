@@ -1,10 +1,16 @@
 """Making free text safe to store: markup stripped, control characters removed.
 
-bleach is the slowest step of filing (../shared/design/performance-notes.md), so it runs
-only over text that can contain markup at all. The text is plain text, so an ampersand the
-reporter typed is escaped before bleach reads it as HTML, and bleach's escaping is undone
-once afterwards: "&lt;" typed stays "&lt;" (never becomes "<"), "A & B" stays "A & B". The
-templates escape it when shown.
+The text is plain text that a reporter may have pasted from somewhere with markup in it, so
+only what is unmistakably markup is removed: a comment, or a start or end tag of an element
+HTML knows (``<b>``, ``</p>``, ``<img src=x onerror=…>``, ``<script>``). Everything else is
+text, whatever an HTML parser would make of it: "sats<sp and hr>100" keeps ``<sp and hr>``,
+"a<b" keeps its ``<b``, a typed "&lt;" stays "&lt;" (never becomes "<") and "A & B" stays
+"A & B". The templates escape it when shown.
+
+The tags are removed by nh3 (the ammonia sanitiser; bleach, used before, is deprecated
+upstream and was the slowest step of filing, 150 µs against nh3's 7 µs for 1.5 KB): the text
+around them is escaped first, so nh3 sees only the tags as markup, and its escaping is undone
+once afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 
-import bleach
+import nh3
 
 # C0/C1 controls other than tab and newline, and the Unicode characters that only reorder
 # or hide text (bidi overrides, zero-width joiners used to smuggle content).
@@ -22,13 +28,62 @@ _CONTROLS = re.compile(
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _SPACE_RUNS = re.compile(r"[ \t]{2,}")
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # a comment (an unterminated one runs to the end, as in HTML)
+    r"|<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s/>])(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",  # a tag
+    re.S,
+)
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Elements of HTML (WHATWG), SVG and MathML roots, and obsolete ones still parsed.
+HTML_ELEMENTS = _word_set(
+    """a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound
+    big blink blockquote body br button canvas caption center cite code col colgroup data
+    datalist dd del details dfn dialog dir div dl dt em embed fieldset figcaption figure font
+    footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img
+    input ins isindex kbd keygen label legend li link listing main map mark marquee math menu
+    menuitem meta meter multicol nav nextid nobr noembed noframes noscript object ol optgroup
+    option output p param picture plaintext portal pre progress q rb rp rt rtc ruby s samp
+    script search section select slot small source spacer span strike strong style sub
+    summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u
+    ul var video wbr xmp"""
+)
+# Elements whose content an HTML parser reads as raw text, so escaped text inside them would
+# come out escaped twice: their tags are removed here, and nh3 never sees them.
+RAW_TEXT_ELEMENTS = _word_set(
+    "iframe noembed noframes noscript plaintext script style textarea title xmp"
+)
+
+
+def _escape_all_but_markup(text: str) -> str:
+    parts, at = [], 0
+    for match in _MARKUP.finditer(text):
+        name = match.group(2)
+        if name is not None and name.lower() not in HTML_ELEMENTS:
+            continue
+        parts.append(html.escape(text[at : match.start()], quote=False))
+        if name is None or name.lower() not in RAW_TEXT_ELEMENTS:
+            parts.append(match.group(0))
+        at = match.end()
+    parts.append(html.escape(text[at:], quote=False))
+    return "".join(parts)
 
 
 def strip_markup(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
-    typed = text.replace("&", "&amp;")  # the reporter's "&" is text, not an entity
-    cleaned = bleach.clean(typed, tags=set(), attributes={}, strip=True, strip_comments=True)
+    cleaned = nh3.clean(
+        _escape_all_but_markup(text),
+        tags=set(),
+        clean_content_tags=set(),
+        attributes={},
+        strip_comments=True,
+        link_rel=None,
+    )
     return html.unescape(cleaned)
 
 

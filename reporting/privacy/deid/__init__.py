@@ -2,12 +2,13 @@
 
 Pure standard-library package. ``scrub(text)`` replaces identifiers with typed tokens
 (``[NAME]``, ``[EMAIL]``, ``[URL]``, ``[PHONE]``, ``[ID]``, ``[DATE]``, ``[TIME]``, ``[AGE]``,
-``[ADDRESS]``, ``[POSTCODE]``) and returns a :class:`ScrubResult` that records every
+``[ADDRESS]``, ``[POSTCODE]``, ``[BED]``) and returns a :class:`ScrubResult` that records every
 replacement so the reporter can review what was removed.
 
 How it works, in two passes over the text:
 
-1. One combined regular expression with named groups finds the structured identifiers
+1. Bed, room and cubicle numbers (:mod:`.beds`; the cue word stays). One combined regular
+   expression with named groups finds the structured identifiers
    (e-mail, URL, phone, record numbers, dates, times, ages over 89, street addresses,
    postcodes). Cue words such as ``MRN``, ``bleep`` or a weekday before a date are matched
    as part of the pattern but kept in the output; only the value becomes a token. The

@@ -12,13 +12,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .beds import bed_numbers
 from .name_list import _load_names
 from .names import _find_names
 from .occupancy import _Occupancy
 from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuations
 from .structured import _structured
 
-TOKENS = ("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE")
+TOKENS = (
+    *("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE"),
+    "BED",
+)
 
 _TOKEN_RE = re.compile(r"\[(?:" + "|".join(TOKENS) + r")\]")
 
@@ -70,9 +74,7 @@ class Scrubber:
 
     # -- public API ---------------------------------------------------------------
 
-    def scrub(
-        self, text: str, keep: Iterable[str] = (), allow: Iterable[str] = ()
-    ) -> ScrubResult:
+    def scrub(self, text: str, keep: Iterable[str] = (), allow: Iterable[str] = ()) -> ScrubResult:
         """Replace the identifiers in ``text`` with tokens, leaving ``keep`` untouched.
 
         ``allow`` names token kinds that are not identifiers in this text: a "you said, we
@@ -88,6 +90,7 @@ class Scrubber:
         spans: list[tuple[int, int, str]] = []
         if self._extra is not None:
             spans.extend((m.start(), m.end(), "NAME") for m in self._extra.finditer(text))
+        spans.extend(bed_numbers(text))
         spans.extend(_structured(text))
         occupied = _Occupancy(protected)
         if allowed:
