@@ -29,6 +29,7 @@ from .occupancy import _Occupancy
 from .seeds import _plant_seeds
 from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
+from .word_names import seed_word_names
 
 
 def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
@@ -39,6 +40,7 @@ def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple
     _mask_identifiers(toks, occupied)
     ctx = _NameContext(text, toks, lists)
     _plant_seeds(ctx)
+    seed_word_names(ctx)
     _extend_seeds(ctx)
     caps = [i for i in range(ctx.n) if toks[i].cap and not toks[i].upper]
     _join_coordinated(ctx, caps)

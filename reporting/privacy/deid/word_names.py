@@ -1,0 +1,231 @@
+"""Names that are also words, lower-case names and patients' initials, from the name model.
+
+The cue rules (:mod:`.seeds`) know titles, roles and reporting verbs. Reporters also write
+"Rose (HCA) found the pt", "Grace from outreach", "Will and I were alone", "me and
+Precious", "i asked bill on the desk", "Pt J.S., 67M" and "between TR and DH". Each function
+here marks such words in the context; :mod:`.names` then extends them over surnames and
+their recurrences like any other seed.
+
+The same words as words stay: "temp rose to 38.9", "the grace of God", "Will someone...",
+"no joy from the site team", "her Yasmin pill". What tells them apart is case, position and
+the words beside them, never the word alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import _NameContext
+from .cues import _DETERMINERS, _LOCATION_WORDS, _OBJECT_VERBS, _ROLES, _SPEECH_VERBS, _TITLES
+from .name_model import given_like, probable_name, word_first
+from .vocabulary import _COMMON, _words
+
+# Words after which a capitalised given name is a thing: "Amber alert", "her Yasmin pill".
+_THING_AFTER = _words(
+    """alert alerts pill pills tablet tablets brand cream gel spray inhaler patch drops bag
+    bags box chair chairs bed beds mattress hoist hoists bay bays ward wards unit team teams
+    room rooms suite wing house centre center building lodge level floor case cases code
+    codes protocol pathway bundle form forms score scale chart charts sheet sheets line
+    lines tube tubes"""
+)
+# Words after a sentence-initial given name that show a person acting.
+_ACTS = _words(
+    """was is had has did does went came found saw stayed sat took gave held helped ran rang
+    called checked spotted noticed swapped picked put kept told asked said says thought
+    knew wanted tried refused agreed arrived left looked wrote did didn't wasn't couldn't
+    can't won't would could should will might must also then always never just had
+    handed hands escalated covered caught did stopped started gets got goes comes does
+    keeps makes made says needs needed and"""
+)
+_PERSON_FOLLOWERS = _words("from on off at in with")
+_TEAMS = _words(
+    """outreach nights days lates earlies pharmacy theatres theatre radiology ed ae a&e amu
+    ccu icu itu hdu resus majors minors maternity labour recovery bank agency the nights
+    physio physios portering estates security switchboard it ot"""
+)
+_PRONOUN_AFTER = _words(
+    """someone somebody anyone anybody you we they he she it i there this that these those
+    the a an all everyone everybody nobody no one your our their his her my its"""
+)
+_DOTTED_INITIALS = re.compile(r"^(?:[A-Z]\.){1,2}[A-Z]?\.?$")
+_NOT_INITIALS = _words(
+    """u.s. u.k. a.m. p.m. n.b. i.v. p.o. e.g. i.e. d.c. o.k. n.a. s.c. i.m. p.r.n."""
+)
+_PATIENT_CUES = _words("pt pts patient patients initials mr mrs ms miss between about bed")
+# Capitals that are clinical or organisational shorthand, never a patient's initials.
+_ABBREVIATIONS = _words(
+    """ed ae icu itu hdu ccu amu sau mau cdu gp ct mri ecg ekg eeg bp hr rr gcs iv im sc po
+    ng nj peg nbm tto dnr ok pt rn hca sho fy reg spr acp anp np pa uk us nhs mdt ms mi
+    af vf vt pe dvt uti aki ckd copd chf tia cva mrsa cdiff ppe ews news abg vbg cxr axr
+    ttt doa dob dna bd tds qds od prn stat er or cpr als bls ilt rrt met sbar esr crp inr
+    aptt fbc ue lft tft hb wcc plt bm cbg sats obs ip op us uss ivi pca pcea epi ffp prbc
+    ho tl cnm num nic nicu scbu smh cno don snf ltc icb ccg cqc hse osce id mrn ur urn chi
+    pas dob nok dols mca lpa adrt resp dnar"""
+)
+
+
+def seed_word_names(ctx: _NameContext) -> None:
+    """Mark given names written as words, lower-case names and patients' initials."""
+    toks, is_name = ctx.toks, ctx.is_name
+    initials: set[str] = set()
+    for i, t in enumerate(toks):
+        if is_name[i] or not t.alpha or t.key in _TITLES or t.key in _ROLES:
+            continue
+        if t.cap and not t.upper and len(t.key) > 1:
+            if _capitalised_name(ctx, i):
+                is_name[i] = True
+        elif t.lower and _lower_case_name(ctx, i):
+            is_name[i] = True
+        elif t.upper and _initials(ctx, i):
+            is_name[i] = True
+            initials.add(t.key)
+    if initials:
+        _recurring_initials(ctx, initials)
+
+
+def _recurring_initials(ctx: _NameContext, initials: set[str]) -> None:
+    """Initials found once are initials wherever they recur, and so are capitals joined to
+    them ('between TR and DH')."""
+    toks, is_name = ctx.toks, ctx.is_name
+    for i, t in enumerate(toks):
+        if is_name[i] or not t.upper or t.key in _ABBREVIATIONS:
+            continue
+        joined = len(t.key) in (2, 3) and t.text.isalpha() and _joined_to_initials(ctx, i)
+        if t.key in initials or joined:
+            is_name[i] = True
+
+
+def _joined_to_initials(ctx: _NameContext, i: int) -> bool:
+    toks, n = ctx.toks, ctx.n
+    for j, between in ((i - 2, i - 1), (i + 2, i + 1)):
+        if 0 <= j < n and ctx.is_name[j] and toks[j].upper and toks[between].text in (
+            "and",
+            ",",
+            "&",
+            "or",
+        ):
+            return True
+    return False
+
+
+def _capitalised_name(ctx: _NameContext, i: int) -> bool:
+    """'Rose (HCA) found', 'called Grace from outreach', 'Faith did the ECG'."""
+    key = ctx.toks[i].key
+    if key in _LOCATION_WORDS or ctx.eponym_context(i) or not given_like(key) and not (
+        probable_name(key)
+    ):
+        return False
+    nxt, prv = ctx.word(i + 1), ctx.word(i - 1)
+    if nxt is not None and nxt.key in _THING_AFTER and ctx.adjacent(i, i + 1):
+        return False
+    if prv is not None and prv.key in _DETERMINERS and ctx.adjacent(i - 1, i):
+        return False
+    if _bracketed_role(ctx, i) or _coordinated(ctx, i):
+        return True
+    if prv is not None and prv.key in ("in", "near") and not probable_name(key):
+        return False  # "in Sydney", "near Florence": a place
+    if not _starts_clause(ctx, i):
+        return not word_first(key) or _person_after(ctx, i)
+    if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in _PRONOUN_AFTER:
+        return False
+    return _person_after(ctx, i)
+
+
+def _starts_clause(ctx: _NameContext, i: int) -> bool:
+    """A sentence start, or just inside a quotation ("'Mark the chart'")."""
+    return ctx.is_start(i) or (i > 0 and ctx.toks[i - 1].text in ("'", "‘", '"', "“"))
+
+
+def _person_after(ctx: _NameContext, i: int) -> bool:
+    """The word after a name-like word shows a person: a verb of acting or speaking, or
+    'from outreach', 'on nights'."""
+    nxt = ctx.word(i + 1)
+    if nxt is None or not ctx.adjacent(i, i + 1) or not nxt.lower:
+        return False
+    if nxt.key in _ACTS or nxt.key in _SPEECH_VERBS:
+        return nxt.key != "and" or _coordinated(ctx, i)
+    if nxt.key in _PERSON_FOLLOWERS:
+        after = ctx.word(i + 2)
+        return after is not None and after.key in _TEAMS
+    return False
+
+
+def _bracketed_role(ctx: _NameContext, i: int) -> bool:
+    """'Rose (HCA)', 'Sam (agency RN)'."""
+    toks = ctx.toks
+    if i + 2 >= ctx.n or toks[i + 1].text != "(":
+        return False
+    return any(toks[k].key in _ROLES for k in range(i + 2, min(i + 5, ctx.n)))
+
+
+def _coordinated(ctx: _NameContext, i: int) -> bool:
+    """'Will and I', 'me and Precious', 'Joy, Hope and Faith', 'Blessing and Comfort'."""
+    toks, n = ctx.toks, ctx.n
+    nxt = toks[i + 1].text.lower() if i + 1 < n else ""
+    after = toks[i + 2].text.lower() if i + 2 < n else ""
+    prv = toks[i - 1].text.lower() if i >= 1 else ""
+    before = toks[i - 2].text.lower() if i >= 2 else ""
+    if nxt == "and" and after in ("i", "me", "myself"):
+        return True
+    if prv == "and" and before in ("me", "i", "myself"):
+        return True
+    for j in (i + 2, i - 2):
+        between = toks[(i + j) // 2].text.lower() if 0 <= j < n else ""
+        if 0 <= j < n and between in ("and", ",", "&") and _name_word(ctx, j):
+            return True
+    return False
+
+
+def _coordinated_with_me(ctx: _NameContext, i: int) -> bool:
+    """'me and will', 'jess and i', or joined to a name already found ('sue and precious')."""
+    toks, n = ctx.toks, ctx.n
+    nxt = toks[i + 1].text.lower() if i + 1 < n else ""
+    after = toks[i + 2].text.lower() if i + 2 < n else ""
+    prv = toks[i - 1].text.lower() if i >= 1 else ""
+    before = toks[i - 2].text.lower() if i >= 2 else ""
+    if (nxt == "and" and after in ("i", "me")) or (prv == "and" and before in ("me", "i")):
+        return True
+    return (nxt == "and" and i + 2 < n and ctx.is_name[i + 2]) or (
+        prv == "and" and i >= 2 and ctx.is_name[i - 2]
+    )
+
+
+def _name_word(ctx: _NameContext, j: int) -> bool:
+    t = ctx.toks[j]
+    return ctx.is_name[j] or (
+        t.alpha and t.cap and not t.upper and (given_like(t.key) or probable_name(t.key))
+    )
+
+
+def _lower_case_name(ctx: _NameContext, i: int) -> bool:
+    """'i asked bill on the desk', 'bill did chase', 'me and will', 'charge nurse tom'."""
+    key = ctx.toks[i].key
+    if not given_like(key):
+        return False
+    prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
+    if prv is not None and prv.key in _DETERMINERS:
+        return False
+    if _coordinated_with_me(ctx, i):
+        return True
+    if word_first(key):
+        return False
+    if prv is not None and prv.key in _OBJECT_VERBS and ctx.adjacent(i - 1, i):
+        return nxt is None or nxt.key not in ("for", "about", "to", "if", "whether", "that")
+    opens = prv is None or ctx.is_start(i) or prv.key in ("and", "but", "so")
+    return _person_after(ctx, i) and opens
+
+
+def _initials(ctx: _NameContext, i: int) -> bool:
+    """'Pt J.S.', 'initials KM', 'between TR and DH', 'JW bed 1'."""
+    t = ctx.toks[i]
+    text = t.text
+    if _DOTTED_INITIALS.match(text):
+        return text.lower() not in _NOT_INITIALS
+    if len(t.key) not in (2, 3) or not text.isalpha() or t.key in _COMMON:
+        return False
+    if t.key in _ABBREVIATIONS:
+        return False
+    prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
+    if prv is not None and prv.key in _PATIENT_CUES and ctx.adjacent(i - 1, i):
+        return True
+    return bool(nxt is not None and nxt.key == "bed" and ctx.adjacent(i, i + 1))
