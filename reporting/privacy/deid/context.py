@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .cues import _EPONYM_FOLLOWERS, _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLES
 from .name_list import NameLists
+from .name_model import NOT_NAMES, given_like, word_first
 from .tokens import _Tok
 from .vocabulary import _AMBIGUOUS, _COMMON
 
@@ -30,8 +31,8 @@ class _NameContext:
         self.titled: set[int] = set()  # first token of a run that a title introduced
 
     def is_known(self, key: str) -> bool:
-        """A word from the bundled name list."""
-        return self.lists.is_known(key)
+        """A word from the bundled name list, unless the name model knows it as a thing."""
+        return self.lists.is_known(key) and key not in NOT_NAMES
 
     def word(self, i: int) -> _Tok | None:
         """Token i if it exists and is a word, so neighbours can be tested in one step."""
@@ -95,8 +96,8 @@ class _NameContext:
         return bool(
             t is not None
             and (t.lower or t.upper)
-            and t.key not in _COMMON
-            and t.key not in _AMBIGUOUS
+            and (t.key not in _COMMON or given_like(t.key) and not word_first(t.key))
+            and (t.key not in _AMBIGUOUS or given_like(t.key) and not word_first(t.key))
             and t.key not in _ROLES
-            and self.is_known(t.key)
+            and (self.is_known(t.key) or given_like(t.key) and not word_first(t.key))
         )

@@ -93,7 +93,8 @@ guard chaplain cleaner receptionist secretary houseman officer lead director bos
 preceptor educator assistant therapist psychologist psychiatrist paediatrician pediatrician
 obstetrician gynaecologist cardiologist oncologist neurologist radiologist intensivist
 geriatrician orthopod sonographer phlebotomist practitioner anp acp np pa ward-manager
-worker carer
+worker carer spr str ct1 ct2 ct3 st1 st2 st3 st4 st5 st6 st7 st8 fy pgy pgy1 pgy2 pgy3 pgy-1
+pgy-2 pgy-3 hca's tech techs mla aa ca
 """
 )
 

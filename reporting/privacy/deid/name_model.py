@@ -23,6 +23,7 @@ from .lexicon import lookup
 from .vocabulary import _AMBIGUOUS, _COMMON, _words
 
 GIVEN_SCORE = 47  # about 1 in 20,000 given names, or more
+CUED_GIVEN_SCORE = 40  # "Chip from IT", "Sky (HCA)"
 SURNAME_SCORE = 40
 PROBABLE_SCORE = 45
 WORD_MARGIN = 15  # a probable name is 10^1.5 times more common as a name than as a word
@@ -41,16 +42,17 @@ NOT_NAMES = _words(
     ensure fortisip calogen thick thickenup resource scandishake spr snf nil baby babies
     sister brother mum dad nan grandma grandad auntie uncle sydney florence paris london
     milano milan roma rome madrid lisbon berlin dublin cork belfast york chester lincoln
-    jersey victoria elizabeth alexandra albert edward george mary margaret"""
+    jersey"""
 )
 
 
 @lru_cache(maxsize=32_768)
-def given_like(key: str) -> bool:
+def given_like(key: str, strong_cue: bool = False) -> bool:
+    """Common as a given name; with a cue only a person fits, less common ones too."""
     scores = lookup(key)
     return (
         scores is not None
-        and scores.first >= GIVEN_SCORE
+        and scores.first >= (CUED_GIVEN_SCORE if strong_cue else GIVEN_SCORE)
         and key not in NOT_NAMES
         and (key not in _COMMON or key in _AMBIGUOUS)
         and len(key) > 1
@@ -78,3 +80,18 @@ def word_first(key: str) -> bool:
     that only a person fits ("Will and I", "me and will")."""
     scores = lookup(key)
     return scores is not None and scores.word > scores.first
+
+
+@lru_cache(maxsize=32_768)
+def given_score(key: str) -> int:
+    """The given-name score alone (0 when unknown or a thing), for places where a cue has
+    already said a person is meant ("her grandson Lee")."""
+    scores = lookup(key)
+    return 0 if scores is None or key in NOT_NAMES else scores.first
+
+
+@lru_cache(maxsize=32_768)
+def rare_word_name(key: str) -> bool:
+    """A name the lexicon knows that is hardly ever an English word ("Aminata", "Ola")."""
+    scores = lookup(key)
+    return scores is not None and key not in NOT_NAMES and scores.first >= 40 and scores.word <= 30

@@ -25,11 +25,12 @@ from .cues import (
     _TITLES,
 )
 from .name_list import NameLists
+from .name_model import given_like, rare_word_name, surname_like
 from .occupancy import _Occupancy
 from .seeds import _plant_seeds
 from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
-from .word_names import seed_word_names
+from .word_names import PRONOUN_AFTER, THING_AFTER, seed_word_names
 
 
 def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
@@ -107,20 +108,29 @@ def _extends_right(ctx: _NameContext, i: int) -> bool:
     if nt.alpha and nt.key in _PARTICLES and not nt.upper and j + 1 < n:
         nn = ctx.word(j + 1)
         return bool(nn is not None and nn.cap and ctx.adjacent(j, j + 1)
-                    and nn.key not in _COMMON)  # fmt: skip
+                    and (nn.key not in _COMMON or given_like(nn.key)))  # fmt: skip
     if nt.cap and not nt.upper:
-        return (
-            (nt.key not in _COMMON or nt.key in ctx.lists.raw)
-            and nt.key not in _ROLES
-            and nt.key not in _TITLES
-            and nt.key not in _LOCATION_WORDS
-            and not (ctx.is_start(j))
-        )
+        if ctx.is_start(j) or nt.key in _TITLES or nt.key in _LOCATION_WORDS:
+            return False
+        if nt.key not in _ROLES and (nt.key not in _COMMON or nt.key in ctx.lists.raw):
+            return True
+        return _surname_after_name(ctx, i, j)
     if nt.upper and toks[i].upper:
         return ctx.is_known(nt.key) and nt.key not in _COMMON
     if nt.lower and toks[i].lower:
         return ctx.lower_name(j) and nt.key in ctx.lists.surnames
     return False
+
+
+def _surname_after_name(ctx: _NameContext, i: int, j: int) -> bool:
+    """'Elaine Porter', 'Mark Bell', 'Will Turner': after a capitalised given name, a
+    common surname is part of the name even when it is also a word or a role, unless what
+    follows shows a thing ('Porter lodge')."""
+    toks = ctx.toks
+    if not (toks[i].cap and surname_like(toks[j].key)) or ctx.eponym_context(j):
+        return False
+    after = ctx.word(j + 1)
+    return after is None or not ctx.adjacent(j, j + 1) or after.key not in THING_AFTER
 
 
 def _extends_left(ctx: _NameContext, i: int) -> bool:
@@ -142,7 +152,7 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
         and prv.key not in _LOCATION_WORDS
         and not _ends_possessive(prv)
         and not _ends_sentence(prv)
-        and (not ctx.is_start(k) or ctx.is_known(prv.key))
+        and (not ctx.is_start(k) or ctx.is_known(prv.key) or rare_word_name(prv.key))
         and toks[i].cap
     )
 
@@ -186,13 +196,16 @@ def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
     known -= _ROLES | _PARTICLES | set(_TITLES)
     for i in caps:
         key = toks[i].key
-        if is_name[i] or key not in known or ctx.eponym_context(i):
+        if is_name[i] or key not in known or ctx.eponym_context(i) or ctx.after_article(i):
             continue
         if key in _COMMON or key in _AMBIGUOUS:
             nxt = ctx.word(i + 1)
-            if ctx.is_start(i) and not (
-                nxt is not None and nxt.key in _SUBJECT_VERBS and ctx.adjacent(i, i + 1)
-            ):
+            acting = (
+                nxt is not None
+                and ctx.adjacent(i, i + 1)
+                and (nxt.key in _SUBJECT_VERBS or nxt.lower and nxt.key not in PRONOUN_AFTER)
+            )
+            if ctx.is_start(i) and not acting:
                 continue
         is_name[i] = True
 

@@ -22,6 +22,7 @@ from .cues import (
     _TITLE_PREFIX,
     _TITLES,
 )
+from .name_model import GIVEN_SCORE, given_score, surname_like
 from .tokens import _is_initial, _Tok
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES, _SHORT_NAMES
 
@@ -114,7 +115,10 @@ def _follows_title(ctx: _NameContext, i: int, t: _Tok, tk: str, strong: bool) ->
         ok = nt.upper and nt.key not in _COMMON and nt.key not in _ROLES
     elif nt.cap and not nt.upper:
         ok = (
-            strong or (nt.key not in _COMMON and nt.key not in _ROLES) or nt.key in _AMBIGUOUS
+            strong
+            or (nt.key not in _COMMON and nt.key not in _ROLES)
+            or nt.key in _AMBIGUOUS
+            or surname_like(nt.key)
         ) and nt.key not in _LOCATION_WORDS - {"ward"}
         if nt.key in _TITLES:
             ok = False
@@ -174,7 +178,9 @@ def _seed_after_role(ctx: _NameContext, i: int, t: _Tok) -> None:
         return
     if "\n" in ctx.text[toks[j - 1].end : toks[j].start]:
         return
-    if ctx.name_like_cap(j) or (toks[j].cap and toks[j].key in _AMBIGUOUS) or ctx.lower_name(j):
+    key = toks[j].key
+    cap_name = toks[j].cap and (key in _AMBIGUOUS or given_score(key) >= GIVEN_SCORE)
+    if ctx.name_like_cap(j) or cap_name or ctx.lower_name(j):
         ctx.is_name[j] = True
         ctx.cued[j] = True
 

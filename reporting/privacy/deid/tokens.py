@@ -13,8 +13,11 @@ from typing import NamedTuple
 from .cues import _ROLES, _TITLE_PREFIX, _TITLES
 from .name_list import _fold, _load_names
 
+# A grade with its number is one word ("FY1", "ct2", "PGY-3"), so it can cue a name.
 _WORD_RE = re.compile(
-    r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
+    r"(?i:fy|f|ct|st|pgy-?)\d(?![\d\w])|"
+    r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S",
+    re.UNICODE,
 )
 
 

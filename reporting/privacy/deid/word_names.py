@@ -16,12 +16,20 @@ from __future__ import annotations
 import re
 
 from .context import _NameContext
-from .cues import _DETERMINERS, _LOCATION_WORDS, _OBJECT_VERBS, _ROLES, _SPEECH_VERBS, _TITLES
-from .name_model import given_like, probable_name, word_first
+from .cues import (
+    _DETERMINERS,
+    _LOCATION_WORDS,
+    _OBJECT_VERBS,
+    _ROLES,
+    _SPEECH_VERBS,
+    _TITLE_PREFIX,
+    _TITLES,
+)
+from .name_model import given_like, probable_name, surname_like, word_first
 from .vocabulary import _COMMON, _words
 
 # Words after which a capitalised given name is a thing: "Amber alert", "her Yasmin pill".
-_THING_AFTER = _words(
+THING_AFTER = _words(
     """alert alerts pill pills tablet tablets brand cream gel spray inhaler patch drops bag
     bags box chair chairs bed beds mattress hoist hoists bay bays ward wards unit team teams
     room rooms suite wing house centre center building lodge level floor case cases code
@@ -43,7 +51,13 @@ _TEAMS = _words(
     ccu icu itu hdu resus majors minors maternity labour recovery bank agency the nights
     physio physios portering estates security switchboard it ot"""
 )
-_PRONOUN_AFTER = _words(
+# Words after which a lower-case name can start a clause: "because dawn said".
+_CLAUSE_OPENERS = _words(
+    """and but so because cos coz when then until while whilst if that said told after before
+    though although as"""
+)
+_SIGN_OFFS = _words("regards wishes thanks cheers sincerely faithfully love")
+PRONOUN_AFTER = _words(
     """someone somebody anyone anybody you we they he she it i there this that these those
     the a an all everyone everybody nobody no one your our their his her my its"""
 )
@@ -98,11 +112,17 @@ def _recurring_initials(ctx: _NameContext, initials: set[str]) -> None:
 def _joined_to_initials(ctx: _NameContext, i: int) -> bool:
     toks, n = ctx.toks, ctx.n
     for j, between in ((i - 2, i - 1), (i + 2, i + 1)):
-        if 0 <= j < n and ctx.is_name[j] and toks[j].upper and toks[between].text in (
-            "and",
-            ",",
-            "&",
-            "or",
+        if (
+            0 <= j < n
+            and ctx.is_name[j]
+            and toks[j].upper
+            and toks[between].text
+            in (
+                "and",
+                ",",
+                "&",
+                "or",
+            )
         ):
             return True
     return False
@@ -111,24 +131,69 @@ def _joined_to_initials(ctx: _NameContext, i: int) -> bool:
 def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     """'Rose (HCA) found', 'called Grace from outreach', 'Faith did the ECG'."""
     key = ctx.toks[i].key
-    if key in _LOCATION_WORDS or ctx.eponym_context(i) or not given_like(key) and not (
-        probable_name(key)
-    ):
+    if key in _LOCATION_WORDS or ctx.eponym_context(i):
         return False
+    if not given_like(key) and not probable_name(key):
+        return given_like(key, strong_cue=True) and _strong_cue(ctx, i)
     nxt, prv = ctx.word(i + 1), ctx.word(i - 1)
-    if nxt is not None and nxt.key in _THING_AFTER and ctx.adjacent(i, i + 1):
+    if nxt is not None and nxt.key in THING_AFTER and ctx.adjacent(i, i + 1):
         return False
     if prv is not None and prv.key in _DETERMINERS and ctx.adjacent(i - 1, i):
         return False
-    if _bracketed_role(ctx, i) or _coordinated(ctx, i):
+    if _strong_cue(ctx, i):
         return True
     if prv is not None and prv.key in ("in", "near") and not probable_name(key):
         return False  # "in Sydney", "near Florence": a place
     if not _starts_clause(ctx, i):
-        return not word_first(key) or _person_after(ctx, i)
-    if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in _PRONOUN_AFTER:
+        return not word_first(key) or _person_after(ctx, i) or _surname_next(ctx, i)
+    if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in PRONOUN_AFTER:
         return False
     return _person_after(ctx, i)
+
+
+def _surname_next(ctx: _NameContext, i: int) -> bool:
+    """'by Will Turner': a given name followed by a capitalised surname is a full name."""
+    nxt = ctx.word(i + 1)
+    return bool(
+        nxt is not None
+        and ctx.adjacent(i, i + 1)
+        and nxt.cap
+        and not nxt.upper
+        and surname_like(nxt.key)
+        and nxt.key not in _LOCATION_WORDS
+        and not ctx.eponym_context(i + 1)
+    )
+
+
+def _strong_cue(ctx: _NameContext, i: int) -> bool:
+    """Cues only a person fits: 'X (HCA)', 'X and I', 'X, one of our...', 'X from IT',
+    a sign-off ('Kind regards, X')."""
+    if _bracketed_role(ctx, i) or _coordinated(ctx, i) or _appositive(ctx, i):
+        return True
+    toks = ctx.toks
+    if i >= 2 and toks[i - 1].text == "," and toks[i - 2].key in _SIGN_OFFS:
+        return True
+    nxt, after = ctx.word(i + 1), ctx.word(i + 2)
+    return bool(
+        nxt is not None
+        and nxt.key == "from"
+        and ctx.adjacent(i, i + 1)
+        and after is not None
+        and after.key in _TEAMS
+    )
+
+
+def _appositive(ctx: _NameContext, i: int) -> bool:
+    """'Rich, one of our technicians', 'Stella, who is a band 2', 'Aminata, the HCA'."""
+    toks, n = ctx.toks, ctx.n
+    if i + 2 >= n or toks[i + 1].text != ",":
+        return False
+    after = toks[i + 2].key
+    if after in ("who", "one", "his", "her", "their"):
+        return True
+    if after in ("the", "our", "my", "a", "an") and i + 3 < n:
+        return any(toks[k].key in _ROLES for k in range(i + 3, min(i + 6, n)))
+    return False
 
 
 def _starts_clause(ctx: _NameContext, i: int) -> bool:
@@ -155,7 +220,10 @@ def _bracketed_role(ctx: _NameContext, i: int) -> bool:
     toks = ctx.toks
     if i + 2 >= ctx.n or toks[i + 1].text != "(":
         return False
-    return any(toks[k].key in _ROLES for k in range(i + 2, min(i + 5, ctx.n)))
+    return any(
+        toks[k].key in _ROLES or toks[k].key in _TITLE_PREFIX
+        for k in range(i + 2, min(i + 5, ctx.n))
+    )
 
 
 def _coordinated(ctx: _NameContext, i: int) -> bool:
@@ -205,14 +273,37 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
     prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
     if prv is not None and prv.key in _DETERMINERS:
         return False
-    if _coordinated_with_me(ctx, i):
+    if _coordinated_with_me(ctx, i) or _lower_pair(ctx, i):
+        return True
+    if prv is not None and prv.key == "me" and ctx.adjacent(i - 1, i) and not word_first(key):
         return True
     if word_first(key):
         return False
+    if _bracketed_role(ctx, i) or _appositive(ctx, i):
+        return True
     if prv is not None and prv.key in _OBJECT_VERBS and ctx.adjacent(i - 1, i):
         return nxt is None or nxt.key not in ("for", "about", "to", "if", "whether", "that")
-    opens = prv is None or ctx.is_start(i) or prv.key in ("and", "but", "so")
-    return _person_after(ctx, i) and opens
+    opens = prv is None or ctx.is_start(i) or prv.key in _CLAUSE_OPENERS
+    if _person_after(ctx, i) and opens:
+        return True
+    return _strong_cue(ctx, i) and nxt is not None and nxt.key == "from"
+
+
+def _lower_pair(ctx: _NameContext, i: int) -> bool:
+    """'will and jess are the fy1s': two given names joined by 'and', then a verb."""
+    toks, n = ctx.toks, ctx.n
+    for a, b in ((i, i + 2), (i - 2, i)):
+        if a < 0 or b + 1 >= n or toks[a + 1].text != "and":
+            continue
+        first, second = toks[a], toks[b]
+        if not (first.lower and second.lower and given_like(first.key) and given_like(second.key)):
+            continue
+        if word_first(first.key) and word_first(second.key):
+            continue
+        verb = ctx.word(b + 1)
+        if verb is not None and (verb.key in _ACTS or verb.key in ("are", "were", "on")):
+            return True
+    return False
 
 
 def _initials(ctx: _NameContext, i: int) -> bool:
