@@ -13,8 +13,6 @@ the words beside them, never the word alone.
 
 from __future__ import annotations
 
-import re
-
 from .context import _NameContext
 from .cues import (
     _DETERMINERS,
@@ -25,8 +23,9 @@ from .cues import (
     _TITLE_PREFIX,
     _TITLES,
 )
+from .initials import initials_name, recurring_initials
 from .name_model import given_like, probable_name, surname_like, word_first
-from .vocabulary import _COMMON, _words
+from .vocabulary import _words
 
 # Words after which a capitalised given name is a thing: "Amber alert", "her Yasmin pill".
 THING_AFTER = _words(
@@ -61,21 +60,6 @@ PRONOUN_AFTER = _words(
     """someone somebody anyone anybody you we they he she it i there this that these those
     the a an all everyone everybody nobody no one your our their his her my its"""
 )
-_DOTTED_INITIALS = re.compile(r"^(?:[A-Z]\.){1,2}[A-Z]?\.?$")
-_NOT_INITIALS = _words(
-    """u.s. u.k. a.m. p.m. n.b. i.v. p.o. e.g. i.e. d.c. o.k. n.a. s.c. i.m. p.r.n."""
-)
-_PATIENT_CUES = _words("pt pts patient patients initials mr mrs ms miss between about bed")
-# Capitals that are clinical or organisational shorthand, never a patient's initials.
-_ABBREVIATIONS = _words(
-    """ed ae icu itu hdu ccu amu sau mau cdu gp ct mri ecg ekg eeg bp hr rr gcs iv im sc po
-    ng nj peg nbm tto dnr ok pt rn hca sho fy reg spr acp anp np pa uk us nhs mdt ms mi
-    af vf vt pe dvt uti aki ckd copd chf tia cva mrsa cdiff ppe ews news abg vbg cxr axr
-    ttt doa dob dna bd tds qds od prn stat er or cpr als bls ilt rrt met sbar esr crp inr
-    aptt fbc ue lft tft hb wcc plt bm cbg sats obs ip op us uss ivi pca pcea epi ffp prbc
-    ho tl cnm num nic nicu scbu smh cno don snf ltc icb ccg cqc hse osce id mrn ur urn chi
-    pas dob nok dols mca lpa adrt resp dnar"""
-)
 
 
 def seed_word_names(ctx: _NameContext) -> None:
@@ -90,42 +74,11 @@ def seed_word_names(ctx: _NameContext) -> None:
                 is_name[i] = True
         elif t.lower and _lower_case_name(ctx, i):
             is_name[i] = True
-        elif t.upper and _initials(ctx, i):
+        elif t.upper and initials_name(ctx, i):
             is_name[i] = True
             initials.add(t.key)
     if initials:
-        _recurring_initials(ctx, initials)
-
-
-def _recurring_initials(ctx: _NameContext, initials: set[str]) -> None:
-    """Initials found once are initials wherever they recur, and so are capitals joined to
-    them ('between TR and DH')."""
-    toks, is_name = ctx.toks, ctx.is_name
-    for i, t in enumerate(toks):
-        if is_name[i] or not t.upper or t.key in _ABBREVIATIONS:
-            continue
-        joined = len(t.key) in (2, 3) and t.text.isalpha() and _joined_to_initials(ctx, i)
-        if t.key in initials or joined:
-            is_name[i] = True
-
-
-def _joined_to_initials(ctx: _NameContext, i: int) -> bool:
-    toks, n = ctx.toks, ctx.n
-    for j, between in ((i - 2, i - 1), (i + 2, i + 1)):
-        if (
-            0 <= j < n
-            and ctx.is_name[j]
-            and toks[j].upper
-            and toks[between].text
-            in (
-                "and",
-                ",",
-                "&",
-                "or",
-            )
-        ):
-            return True
-    return False
+        recurring_initials(ctx, initials)
 
 
 def _capitalised_name(ctx: _NameContext, i: int) -> bool:
@@ -304,19 +257,3 @@ def _lower_pair(ctx: _NameContext, i: int) -> bool:
         if verb is not None and (verb.key in _ACTS or verb.key in ("are", "were", "on")):
             return True
     return False
-
-
-def _initials(ctx: _NameContext, i: int) -> bool:
-    """'Pt J.S.', 'initials KM', 'between TR and DH', 'JW bed 1'."""
-    t = ctx.toks[i]
-    text = t.text
-    if _DOTTED_INITIALS.match(text):
-        return text.lower() not in _NOT_INITIALS
-    if len(t.key) not in (2, 3) or not text.isalpha() or t.key in _COMMON:
-        return False
-    if t.key in _ABBREVIATIONS:
-        return False
-    prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
-    if prv is not None and prv.key in _PATIENT_CUES and ctx.adjacent(i - 1, i):
-        return True
-    return bool(nxt is not None and nxt.key == "bed" and ctx.adjacent(i, i + 1))
