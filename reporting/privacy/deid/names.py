@@ -24,6 +24,7 @@ from .cues import (
     _SUBJECT_VERBS,
     _TITLES,
 )
+from .initials import _DOTTED_INITIALS
 from .name_list import NameLists
 from .name_model import given_like, rare_word_name, surname_like
 from .occupancy import _Occupancy
@@ -247,9 +248,10 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
         start = toks[i].start
         last = toks[j]
         end = last.base_end
-        if end < last.end and last.text.endswith(".") and not _is_initial(last):
+        dotted = _DOTTED_INITIALS.match(last.text) is not None
+        if end < last.end and last.text.endswith(".") and not _is_initial(last) and not dotted:
             end = last.base_end
-        elif _is_initial(last) or (last.key.rstrip(".") in _TITLES):
+        elif _is_initial(last) or dotted or (last.key.rstrip(".") in _TITLES):
             end = last.end
         found.append((start, end, "NAME"))
         i = j + 1

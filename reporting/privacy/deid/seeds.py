@@ -52,7 +52,8 @@ def _seed_after_title(ctx: _NameContext, i: int, t: _Tok, tk: str) -> None:
     (the title goes inside the token), unless the title is used as a role."""
     strong = _TITLES[tk]
     first = _title_first(ctx, i, t, tk, strong)
-    if first is None:
+    if first is None:  # "my charge nurse tom", "the bank nurse Sue": the title is a role
+        _seed_after_role(ctx, i, t)
         return
     j = i + 1
     if not ctx.adjacent(i, j) or not _follows_title(ctx, i, t, tk, strong):
