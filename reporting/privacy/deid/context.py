@@ -63,8 +63,9 @@ class _NameContext:
         if nxt is not None and nxt.key in _EPONYM_FOLLOWERS and self.adjacent(i, i + 1):
             return True
         prv = self.word(i - 1)
-        return bool(prv is not None and prv.key.rstrip(".") in _PLACE_PRECEDERS and
-                    prv.cap and self.adjacent(i - 1, i) and t.cap)  # fmt: skip
+        same_case = prv is not None and (prv.cap and t.cap or prv.lower and t.lower)
+        return bool(same_case and prv.key.rstrip(".") in _PLACE_PRECEDERS and
+                    self.adjacent(i - 1, i))  # fmt: skip
 
     def after_article(self, i: int) -> bool:
         """'a Hickman', 'the McGrath': a thing named after someone, not a person."""

@@ -50,13 +50,11 @@ NOT_NAMES = _words(
 def given_like(key: str, strong_cue: bool = False) -> bool:
     """Common as a given name; with a cue only a person fits, less common ones too."""
     scores = lookup(key)
-    return (
-        scores is not None
-        and scores.first >= (CUED_GIVEN_SCORE if strong_cue else GIVEN_SCORE)
-        and key not in NOT_NAMES
-        and (key not in _COMMON or key in _AMBIGUOUS)
-        and len(key) > 1
-    )
+    if scores is None or key in NOT_NAMES or len(key) < 2:
+        return False
+    if strong_cue:  # the cue says a person: any name that is not a function word
+        return scores.first >= CUED_GIVEN_SCORE and scores.word < 60
+    return scores.first >= GIVEN_SCORE and (key not in _COMMON or key in _AMBIGUOUS)
 
 
 @lru_cache(maxsize=32_768)
@@ -95,3 +93,13 @@ def rare_word_name(key: str) -> bool:
     """A name the lexicon knows that is hardly ever an English word ("Aminata", "Ola")."""
     scores = lookup(key)
     return scores is not None and key not in NOT_NAMES and scores.first >= 40 and scores.word <= 30
+
+
+@lru_cache(maxsize=32_768)
+def unknown_word(key: str) -> bool:
+    """Neither everyday vocabulary nor a common English word ("Sione", "Thi"): with a cue
+    only a person fits, a name."""
+    if key in _COMMON or key in NOT_NAMES or len(key) < 2:
+        return False
+    scores = lookup(key)
+    return scores is None or scores.word < 35

@@ -106,6 +106,10 @@ def _extends_right(ctx: _NameContext, i: int) -> bool:
     nt = toks[j]
     if _is_initial(nt) and j + 1 < n and ctx.name_like_cap(j + 1, True):
         return True
+    if nt.cap and nt.key in ("van", "văn", "thi", "thị") and j + 1 < n and toks[i].cap:
+        nn = ctx.word(j + 1)
+        if nn is not None and nn.cap and ctx.adjacent(j, j + 1):
+            return True  # a Vietnamese middle name: "Nguyen Van An", "Tran Thi Mai"
     if nt.alpha and nt.key in _PARTICLES and not nt.upper and j + 1 < n:
         nn = ctx.word(j + 1)
         return bool(nn is not None and nn.cap and ctx.adjacent(j, j + 1)

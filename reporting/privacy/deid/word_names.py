@@ -24,7 +24,7 @@ from .cues import (
     _TITLES,
 )
 from .initials import initials_name, recurring_initials
-from .name_model import given_like, probable_name, surname_like, word_first
+from .name_model import given_like, probable_name, surname_like, unknown_word, word_first
 from .vocabulary import _words
 
 # Words after which a capitalised given name is a thing: "Amber alert", "her Yasmin pill".
@@ -47,8 +47,10 @@ _ACTS = _words(
 _PERSON_FOLLOWERS = _words("from on off at in with")
 _TEAMS = _words(
     """outreach nights days lates earlies pharmacy theatres theatre radiology ed ae a&e amu
-    ccu icu itu hdu resus majors minors maternity labour recovery bank agency the nights
-    physio physios portering estates security switchboard it ot"""
+    ccu icu itu hdu resus majors minors maternity labour recovery bank agency physio physios
+    portering estates security switchboard it ot rt ir ct mri discharge site flow transport
+    dispensary lab labs bloods phlebotomy cardiology renal ortho orthopaedics gastro surgery
+    medicine neuro palliative pain stroke frailty ambulance control admissions"""
 )
 # Words after which a lower-case name can start a clause: "because dawn said".
 _CLAUSE_OPENERS = _words(
@@ -87,7 +89,8 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     if key in _LOCATION_WORDS or ctx.eponym_context(i):
         return False
     if not given_like(key) and not probable_name(key):
-        return given_like(key, strong_cue=True) and _strong_cue(ctx, i)
+        cued_ok = given_like(key, strong_cue=True) or unknown_word(key)
+        return cued_ok and (_strong_cue(ctx, i) or _capital_pair(ctx, i))
     nxt, prv = ctx.word(i + 1), ctx.word(i - 1)
     if nxt is not None and nxt.key in THING_AFTER and ctx.adjacent(i, i + 1):
         return False
@@ -126,14 +129,19 @@ def _strong_cue(ctx: _NameContext, i: int) -> bool:
     toks = ctx.toks
     if i >= 2 and toks[i - 1].text == "," and toks[i - 2].key in _SIGN_OFFS:
         return True
+    if i >= 3 and toks[i - 1].text == "," and toks[i - 2].key == "charge":
+        return toks[i - 3].key == "in"  # "the nurse in charge, ros, said"
+    return _from_team(ctx, i)
+
+
+def _from_team(ctx: _NameContext, i: int) -> bool:
+    """'Grace from outreach', 'Aroha from the discharge team'."""
     nxt, after = ctx.word(i + 1), ctx.word(i + 2)
-    return bool(
-        nxt is not None
-        and nxt.key == "from"
-        and ctx.adjacent(i, i + 1)
-        and after is not None
-        and after.key in _TEAMS
-    )
+    if nxt is None or nxt.key != "from" or not ctx.adjacent(i, i + 1) or after is None:
+        return False
+    if after.key == "the":
+        after = ctx.word(i + 3)
+    return after is not None and after.key in _TEAMS
 
 
 def _appositive(ctx: _NameContext, i: int) -> bool:
@@ -165,7 +173,7 @@ def _person_after(ctx: _NameContext, i: int) -> bool:
     if nxt.key in _PERSON_FOLLOWERS:
         after = ctx.word(i + 2)
         return after is not None and after.key in _TEAMS
-    return False
+    return not word_first(ctx.toks[i].key) and len(nxt.key) > 4 and nxt.key.endswith("ed")
 
 
 def _bracketed_role(ctx: _NameContext, i: int) -> bool:
@@ -221,11 +229,14 @@ def _name_word(ctx: _NameContext, j: int) -> bool:
 def _lower_case_name(ctx: _NameContext, i: int) -> bool:
     """'i asked bill on the desk', 'bill did chase', 'me and will', 'charge nurse tom'."""
     key = ctx.toks[i].key
-    if not given_like(key):
-        return False
     prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
-    if prv is not None and prv.key in _DETERMINERS:
+    if not given_like(key):
+        cued = _from_team(ctx, i) or _strong_cue(ctx, i) or _role_after(ctx, i)
+        return given_like(key, True) and cued and not (prv is not None and prv.key in _DETERMINERS)
+    if prv is not None and (prv.key in _DETERMINERS or prv.key in ("for", "of")):
         return False
+    if _role_after(ctx, i) and (given_like(key, True) or surname_like(key)):
+        return True
     if _coordinated_with_me(ctx, i) or _lower_pair(ctx, i):
         return True
     if prv is not None and prv.key == "me" and ctx.adjacent(i - 1, i) and not word_first(key):
@@ -254,6 +265,30 @@ def _lower_pair(ctx: _NameContext, i: int) -> bool:
         if word_first(first.key) and word_first(second.key):
             continue
         verb = ctx.word(b + 1)
-        if verb is not None and (verb.key in _ACTS or verb.key in ("are", "were", "on")):
+        if verb is not None and (verb.key in _ACTS or verb.key in ("are", "were")):
             return True
     return False
+
+
+def _capital_pair(ctx: _NameContext, i: int) -> bool:
+    """'Sione and Kai were the two RNs': capitalised words joined by 'and', then a verb."""
+    toks, n = ctx.toks, ctx.n
+    for a, b in ((i, i + 2), (i - 2, i)):
+        if a < 0 or b + 1 >= n or toks[a + 1].text != "and":
+            continue
+        if not all(toks[k].cap and not toks[k].upper for k in (a, b)):
+            continue
+        if not all(unknown_word(toks[k].key) or given_like(toks[k].key, True) for k in (a, b)):
+            continue
+        verb = ctx.word(b + 1)
+        if verb is not None and verb.lower and (verb.key in _ACTS or verb.key in ("are", "were")):
+            return True
+    return False
+
+
+def _role_after(ctx: _NameContext, i: int) -> bool:
+    """'park the reg said': a name, then 'the' and a role."""
+    toks, n = ctx.toks, ctx.n
+    if i + 2 >= n or toks[i + 1].text != "the":
+        return False
+    return any(toks[k].key in _ROLES for k in range(i + 2, min(i + 4, n)))
