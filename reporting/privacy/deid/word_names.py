@@ -229,10 +229,12 @@ def _name_word(ctx: _NameContext, j: int) -> bool:
 def _lower_case_name(ctx: _NameContext, i: int) -> bool:
     """'i asked bill on the desk', 'bill did chase', 'me and will', 'charge nurse tom'."""
     key = ctx.toks[i].key
+    if not (given_like(key) or given_like(key, True)):  # most words: decided at once
+        return False
     prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
     if not given_like(key):
         cued = _from_team(ctx, i) or _strong_cue(ctx, i) or _role_after(ctx, i)
-        return given_like(key, True) and cued and not (prv is not None and prv.key in _DETERMINERS)
+        return cued and not (prv is not None and prv.key in _DETERMINERS)
     if prv is not None and (prv.key in _DETERMINERS or prv.key in ("for", "of")):
         return False
     if _role_after(ctx, i) and (given_like(key, True) or surname_like(key)):
