@@ -13,12 +13,12 @@ from typing import NamedTuple
 from .cues import _ROLES, _TITLE_PREFIX, _TITLES
 from .name_list import _fold, _load_names
 
-# A grade with its number is one word ("FY1", "ct2", "PGY-3"), so it can cue a name.
 _WORD_RE = re.compile(
-    r"(?i:fy|f|ct|st|pgy-?)\d(?![\d\w])|"
-    r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S",
-    re.UNICODE,
+    r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
 )
+# A grade with its number is one word ("FY1", "ct2", "PGY-3"), so it can cue a name.
+_GRADE_HEADS = frozenset({"fy", "f", "ct", "st", "pgy"})
+_GRADE_TAIL = re.compile(r"-?\d(?![\d\w])")
 
 
 _FEATURES: dict[str, tuple] = {}
@@ -78,11 +78,19 @@ def _tokens(text: str) -> list[_Tok]:
     feats = _FEATURES
     out = []
     append = out.append
+    skip = 0
     for m in _WORD_RE.finditer(text):
+        s, e = m.span()
+        if s < skip:
+            continue  # the number of a grade, already part of it
         g = m.group()
-        s = m.start()
+        if len(g) <= 3 and g.lower() in _GRADE_HEADS:
+            tail = _GRADE_TAIL.match(text, e)
+            if tail is not None:
+                e = skip = tail.end()
+                g = text[s:e]
         f = feats.get(g) or _features(g)
-        append(_new_tuple(_Tok, (g, s, s + len(g), s + f[0], *f[1:])))
+        append(_new_tuple(_Tok, (g, s, e, s + f[0], *f[1:])))
     return out
 
 
