@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .beds import bed_numbers
+from .foreign_addresses import foreign_addresses
 from .name_list import _load_names
 from .names import _find_names
 from .occupancy import _Occupancy
 from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuations
+from .short_numbers import seven_digit_phones, weekday_day_month
+from .spoken import ages_in_words, ordinal_dates, times_in_words
 from .structured import _structured
 
 TOKENS = (
@@ -91,6 +94,12 @@ class Scrubber:
         if self._extra is not None:
             spans.extend((m.start(), m.end(), "NAME") for m in self._extra.finditer(text))
         spans.extend(bed_numbers(text))
+        spans.extend(foreign_addresses(text))
+        spans.extend(ages_in_words(text))
+        spans.extend(times_in_words(text))
+        spans.extend(ordinal_dates(text))
+        spans.extend(weekday_day_month(text))
+        spans.extend(seven_digit_phones(text))
         spans.extend(_structured(text))
         occupied = _Occupancy(protected)
         if allowed:
