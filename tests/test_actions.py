@@ -1,4 +1,5 @@
-"""'You said, we did': published only over published quarter counts, listed publicly, unlinked.
+"""'You said, we did': published only over published quarter counts, listed publicly, unlinked,
+previewed before publishing, scrubbed of names with its dates and times kept.
 
 Every test runs on SQLite and on PostgreSQL. The `released` fixture stores July to September
 2026; two venous thromboembolism (vte) near-misses are added so that category's 2026-Q3
@@ -13,7 +14,7 @@ import secrets
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import csrf_token
+from conftest import csrf_token, hidden_inputs
 from flask import render_template
 from helpers import add_reports
 
@@ -122,9 +123,14 @@ def test_reviewer_publishes_with_csrf_and_the_public_page_lists_it_unlinked(quar
     body = html.unescape(hidden.get_data(as_text=True))
     assert "not published" in body and NAMED in body  # the text is kept for another try
 
-    done = reviewer.post(
+    done = reviewer.post(  # straight to publishing, past the preview: scrubbed all the same
         "/review/actions",
-        data={"csrf_token": csrf_token(page), "target": "2026-Q3|near-miss|fall", "text": NAMED},
+        data={
+            "csrf_token": csrf_token(page),
+            "target": "2026-Q3|near-miss|fall",
+            "text": NAMED,
+            "action": "publish",
+        },
     )
     assert done.status_code == 302
     with database.connection_context():
@@ -230,3 +236,61 @@ def test_a_receipt_holder_whose_report_fed_a_summary_sees_it_on_the_follow_up_pa
     assert "Bed alarms were fitted on every ward." in pages["2026-08"]
     assert "You said, we did" in pages["2026-08"]
     assert "Bed alarms" not in pages["2026-11"]
+
+
+DATED = "From 3 March 2026 the 14:00 handover has two nurses, thanks to Dr Mark Bell"
+
+
+def test_a_summary_keeps_its_dates_and_times_and_loses_names(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", DATED + ". Call 07700 900123.")
+    assert "3 March 2026" in summary.text and "14:00" in summary.text
+    assert "Mark" not in summary.text and "Bell" not in summary.text
+    assert "[NAME]" in summary.text and "07700" not in summary.text
+    assert summary.text.startswith("From 3 March 2026 the 14:00 handover has two nurses")
+
+
+def test_a_summary_is_previewed_marked_then_published_as_shown(quarter_released):
+    app = quarter_released
+    reviewer = log_in(app, "rev")
+    page = reviewer.get("/review/actions").get_data(as_text=True)
+    target = "2026-Q3|near-miss|fall"
+    preview = reviewer.post(
+        "/review/actions", data={"csrf_token": csrf_token(page), "target": target, "text": DATED}
+    )
+    shown = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Check the summary before it is published" in shown
+    assert '<mark class="token" title="NAME">[NAME]<sup>1</sup></mark>' in shown
+    assert "3 March 2026" in shown and "14:00" in shown
+    assert "<q>Dr Mark Bell</q>" in shown  # the list of what each token replaced
+    assert ">Publish as shown</button>" in shown and ">Edit</button>" in shown
+    carried = hidden_inputs(shown)
+    assert carried["target"] == target and "Mark" not in carried["text"]
+    assert carried["text"].endswith("thanks to [NAME]")
+    assert carried["text"].startswith("From 3 March 2026 the 14:00 handover")
+    with database.connection_context():
+        assert ActionSummary.select().count() == 0  # a preview publishes nothing
+
+    edit = reviewer.post(
+        "/review/actions", data={**carried, "csrf_token": csrf_token(shown), "action": "edit"}
+    )
+    edited = html.unescape(edit.get_data(as_text=True))
+    assert edit.status_code == 200 and carried["text"] in edited and "Mark Bell" not in edited
+    assert 'value="2026-Q3|near-miss|fall" selected' in edit.get_data(as_text=True)
+
+    done = reviewer.post(
+        "/review/actions", data={**carried, "csrf_token": csrf_token(shown), "action": "publish"}
+    )
+    assert done.status_code == 302
+    with database.connection_context():
+        published = ActionSummary.get()
+    assert published.text == carried["text"]
+    listed = html.unescape(app.test_client().get("/you-said-we-did").get_data(as_text=True))
+    assert "From 3 March 2026 the 14:00 handover has two nurses" in listed
+    assert "Mark" not in listed and "Bell" not in listed
+
+    refused = reviewer.post(  # the preview applies the publishing rules too
+        "/review/actions",
+        data={"csrf_token": csrf_token(shown), "target": "2026-Q3|near-miss|vte", "text": DATED},
+    )
+    assert refused.status_code == 400 and "not published" in refused.get_data(as_text=True)

@@ -2,11 +2,15 @@
 
 A full conversation through the web pages (file, acknowledge, reply, the reporter reads and
 answers through the de-identification review, the reviewer sees it after the batch, refer,
-close); wrong and purged receipts reveal nothing; the stored thread opens only with the
+close); a reviewer's reply is previewed scrubbed, and stored scrubbed even without its
+preview; wrong and purged receipts reveal nothing; the stored thread opens only with the
 receipt or the group key; and no reply, note or reporter message is in the database bytes.
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 import pytest
 from conftest import csrf_token, hidden_inputs, receipt_in, textarea
@@ -40,6 +44,17 @@ def act(reviewer, report_id, action, **data):
     return post_form(reviewer, f"/review/{report_id}", f"/review/{report_id}/{action}", **data)
 
 
+def send_reply(reviewer, report_id, text):
+    """The reply form as a browser without JavaScript sends it: preview, then "Send as shown"."""
+    preview = act(reviewer, report_id, "reply", text=text)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert "Check your reply before it is sent" in page
+    data = hidden_inputs(page)
+    data.update(csrf_token=csrf_token(page), action="send")
+    return reviewer.post(f"/review/{report_id}/reply", data=data)
+
+
 def follow_up(client, receipt):
     page = client.get("/follow-up").get_data(as_text=True)
     return client.post("/follow-up", data={"csrf_token": csrf_token(page), "receipt": receipt})
@@ -62,7 +77,7 @@ def test_a_full_conversation_from_filing_to_closing(
     log_in(reviewer, "alice")
     (report_id,) = inbox_ids(reviewer)
     assert act(reviewer, report_id, "status", status="acknowledged").status_code == 302
-    assert act(reviewer, report_id, "reply", text=REPLY).status_code == 302
+    assert send_reply(reviewer, report_id, REPLY).status_code == 302
 
     # The reporter reads the reply at once, with the receipt alone.
     status_page = follow_up(client, receipt).get_data(as_text=True)
@@ -121,7 +136,7 @@ def test_the_api_carries_the_same_conversation(
     run_batch(app)
     log_in(reviewer, "alice")
     (report_id,) = inbox_ids(reviewer)
-    act(reviewer, report_id, "reply", text=REPLY)
+    send_reply(reviewer, report_id, REPLY)
 
     answer = client.post("/api/v1/follow-up/messages", json={"receipt": receipt, "message": ANSWER})
     assert answer.status_code == 201
@@ -182,7 +197,7 @@ def test_the_thread_opens_only_with_the_receipt_or_the_group_key(
     run_batch(app)
     log_in(reviewer, "alice")
     (report_id,) = inbox_ids(reviewer)
-    act(reviewer, report_id, "reply", text=REPLY)
+    send_reply(reviewer, report_id, REPLY)
     client.post("/api/v1/follow-up/messages", json={"receipt": receipt, "message": ANSWER})
     pepper = app.extensions["reporting"].pepper
     with db(app):
@@ -232,7 +247,7 @@ def test_no_reply_note_or_reporter_message_is_in_the_database_bytes(
     log_in(reviewer, "alice")
     (report_id,) = inbox_ids(reviewer)
     act(reviewer, report_id, "notes", text=note)
-    act(reviewer, report_id, "reply", text=reply)
+    send_reply(reviewer, report_id, reply)
     sent = client.post("/api/v1/follow-up/messages", json={"receipt": receipt, "message": answer})
     assert sent.status_code == 201
     next_batch_time(clock)
@@ -252,3 +267,121 @@ def test_no_reply_note_or_reporter_message_is_in_the_database_bytes(
             assert window not in stored, f"{window!r} of a sealed text is stored in the clear"
     # The scan reads the real rows: the note's author and the report's unit are there.
     assert b"alice" in stored and b"icu" in stored
+
+
+IDENTIFYING = "Jane Smith rang 07700 900123 about the pump alarm."
+SCRUBBED = "[NAME] rang [PHONE] about the pump alarm."
+
+
+def a_report_in_the_inbox(app, client, clock, tmp_path, recovery_key_file):
+    """A reviewer logged in with one report (filed with a receipt) in their inbox."""
+    add_staff(app, tmp_path, "alice", recovery_key_file=recovery_key_file)
+    run_batch(app)  # starts the schedule: reports filed from now wait for the next batch
+    receipt = file_report(client, narrative="The pump alarm was silenced.")
+    reviewer = app.test_client()
+    log_in(reviewer, "alice")
+    next_batch_time(clock)
+    run_batch(app)
+    log_in(reviewer, "alice")
+    (report_id,) = inbox_ids(reviewer)
+    return reviewer, report_id, receipt
+
+
+def what_the_reporter_reads(client, receipt) -> tuple[str, list[str]]:
+    """The follow-up page (HTML, unescaped) and the messages' texts from /api/v1/follow-up."""
+    page = html.unescape(follow_up(client, receipt).get_data(as_text=True))
+    thread = client.post("/api/v1/follow-up", json={"receipt": receipt}).get_json()
+    return page, [m["text"] for m in thread["messages"]]
+
+
+def reply_textarea(page: str) -> str:
+    match = re.search(r'<textarea[^>]*name="text"[^>]*>(.*?)</textarea>', page, re.S)
+    assert match, "no reply text box"
+    return html.unescape(match.group(1)).strip()
+
+
+def test_a_reply_is_previewed_scrubbed_and_reaches_the_reporter_without_identifiers(
+    backend, app, client, clock, tmp_path, recovery_key_file
+):
+    reviewer, report_id, receipt = a_report_in_the_inbox(
+        app, client, clock, tmp_path, recovery_key_file
+    )
+    preview = act(reviewer, report_id, "reply", text=IDENTIFYING)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Check your reply before it is sent" in page
+    assert '<mark class="token" title="NAME">[NAME]<sup>1</sup></mark>' in page
+    assert '<mark class="token" title="PHONE">[PHONE]<sup>2</sup></mark>' in page
+    assert 'value="send"' in page and ">Send as shown</button>" in page
+    assert 'value="edit"' in page and ">Edit</button>" in page
+    assert hidden_inputs(page)["text"] == SCRUBBED  # the form carries only the scrubbed text
+    with db(app):
+        assert Message.select().count() == 0  # a preview stores nothing
+
+    # "Edit" goes back to the report page with the scrubbed reply in the box.
+    edit = hidden_inputs(page)
+    edit.update(csrf_token=csrf_token(page), action="edit")
+    edited = reviewer.post(f"/review/{report_id}/reply", data=edit)
+    assert edited.status_code == 200 and reply_textarea(edited.get_data(as_text=True)) == SCRUBBED
+    with db(app):
+        assert Message.select().count() == 0
+
+    sent = send_reply(reviewer, report_id, IDENTIFYING)
+    assert sent.status_code == 302
+    assert "Reply sent. The reporter sees it" in report_page(reviewer, report_id)
+    assert SCRUBBED in html.unescape(report_page(reviewer, report_id))
+    follow_up_page, texts = what_the_reporter_reads(client, receipt)
+    assert texts == [SCRUBBED] and SCRUBBED in follow_up_page
+    for leaked in ("Jane", "Smith", "07700", "900123"):
+        assert leaked not in follow_up_page and leaked not in texts[0], leaked
+    with db(app):
+        assert Report.get_by_id(report_id).feedback_given
+
+
+def test_a_reply_without_identifiers_is_previewed_and_sent_unchanged(
+    backend, app, client, clock, tmp_path, recovery_key_file
+):
+    reviewer, report_id, receipt = a_report_in_the_inbox(
+        app, client, clock, tmp_path, recovery_key_file
+    )
+    page = act(reviewer, report_id, "reply", text=REPLY).get_data(as_text=True)
+    assert "We found nothing to replace" in page and '<mark class="token" title=' not in page
+    assert hidden_inputs(page)["text"] == REPLY
+    assert send_reply(reviewer, report_id, REPLY).status_code == 302
+    follow_up_page, texts = what_the_reporter_reads(client, receipt)
+    assert texts == [REPLY] and REPLY in follow_up_page
+
+
+def test_a_reply_posted_without_its_preview_is_still_scrubbed_when_stored(
+    backend, app, client, clock, tmp_path, recovery_key_file
+):
+    reviewer, report_id, receipt = a_report_in_the_inbox(
+        app, client, clock, tmp_path, recovery_key_file
+    )
+    skipped = post_form(  # straight to "send", as no form on the site does
+        reviewer,
+        f"/review/{report_id}",
+        f"/review/{report_id}/reply",
+        text=IDENTIFYING,
+        action="send",
+    )
+    assert skipped.status_code == 302
+    assert "with identifying details replaced" in report_page(reviewer, report_id)
+    follow_up_page, texts = what_the_reporter_reads(client, receipt)
+    assert texts == [SCRUBBED]
+    assert "Jane Smith" not in follow_up_page and "07700 900123" not in follow_up_page
+
+    # The domain verb scrubs whatever its caller does, and refuses an empty reply.
+    found = app.extensions["reporting"]
+    with db(app):
+        report = Report.get_by_id(report_id)
+        view = conversation.post_reply(
+            report, IDENTIFYING, period="2026-11", scrubber=found.scrubber, max_chars=2000
+        )
+        assert view.text == SCRUBBED
+        with pytest.raises(conversation.InvalidMessage):
+            conversation.post_reply(
+                report, "  ", period="2026-11", scrubber=found.scrubber, max_chars=2000
+            )
+    assert what_the_reporter_reads(client, receipt)[1] == [SCRUBBED, SCRUBBED]
+    empty = act(reviewer, report_id, "reply", text=" ")
+    assert empty.status_code == 400 and "the message is empty" in empty.get_data(as_text=True)

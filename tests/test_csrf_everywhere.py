@@ -100,9 +100,11 @@ def forms(report_id: str, receipt: str) -> list[tuple[str, str, str, str, dict]]
          {"status": "acknowledged", "referral": ""}),
         ("review.assign", "staff", review, f"{review}/assign", {"assignee": "chief"}),
         ("review.add_note", "staff", review, f"{review}/notes", {"text": "Call pharmacy."}),
-        ("review.reply", "staff", review, f"{review}/reply", {"text": "Thank you."}),
+        ("review.reply", "staff", review, f"{review}/reply",
+         {"text": "Thank you.", "action": "send"}),
         ("review_actions.publish", "staff", "/review/actions", "/review/actions",
-         {"target": "2026-Q3|near-miss|fall", "text": "We changed the pumps."}),
+         {"target": "2026-Q3|near-miss|fall", "text": "We changed the pumps.",
+          "action": "publish"}),
         ("review.step_aside", "staff", review, f"{review}/step-aside", {}),
         ("auth.logout", "staff", "/review", "/logout", {}),
     ]  # fmt: skip

@@ -107,7 +107,9 @@ def test_a_swapped_key_is_refused_nothing_is_stored_and_check_fails(
         conversation.open_reply_channel(receipt, found.pepper)
         report = Report.get()
         with pytest.raises(pinning.UnverifiedGroupKey):
-            conversation.post_reply(report, "Thank you.", period="2026-11", max_chars=2000)
+            conversation.post_reply(
+                report, "Thank you.", period="2026-11", scrubber=found.scrubber, max_chars=2000
+            )
     assert sealed_rows() == before  # nothing stored, so nothing sealed to the attacker's key
     assert opens_with(attacker_private) == 0
 

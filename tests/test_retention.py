@@ -83,6 +83,7 @@ def add_note_and_message(client, report: Report, receipt: str) -> list[bytes]:
             report,
             "Thank you: we have changed how falls are reviewed on this unit.",
             period=report.period,
+            scrubber=client.application.extensions["reporting"].scrubber,
             max_chars=2000,
         )
         message = Message.get(Message.report == report.id)

@@ -157,6 +157,7 @@ def test_flags_unread_replied_and_overdue_are_computed_in_batches_and_months(
     clock.now = datetime(2027, 2, 1, 12, tzinfo=UTC)
     reviewer, rows = flags()
     assert rows["fall"].overdue_feedback and rows["medication"].overdue_feedback
-    post_form(reviewer, f"/review/{medication}", f"/review/{medication}/reply", text="Done.")
+    page, reply = f"/review/{medication}", f"/review/{medication}/reply"
+    post_form(reviewer, page, reply, text="Done.", action="send")
     _, rows = flags()
     assert not rows["medication"].overdue_feedback and not rows["medication"].reporter_replied

@@ -73,7 +73,8 @@ def converse(app) -> str:
         conversation.open_reply_channel(filed.receipt, found.pepper)
         report = Report.get(Report.narrative.is_null(False) & Report.reply_key.is_null(False))
         conversation.post_reply(report, "Thank you, we are looking into it.",
-                                period="2026-11", max_chars=2000)  # fmt: skip
+                                period="2026-11", scrubber=found.scrubber,
+                                max_chars=2000)  # fmt: skip
         conversation.post_reporter_message(
             filed.receipt, "It happened again last week.", pepper=found.pepper,
             period="2026-11", scrubber=found.scrubber, max_chars=2000,

@@ -5,7 +5,9 @@ where that category's organisation-wide quarter count is itself published (at le
 reports, not hidden): a summary about a hidden count could say "something happened" where
 the numbers were suppressed to say nothing. Whether it is published is read from the
 released tables through trends.py, never from report rows. The text is plain text, cleaned
-and scrubbed of names like a narrative. No Flask here.
+and scrubbed of names, numbers and addresses like a narrative, but its dates and times are
+kept: "from 3 March the 14:00 handover" is what changed, not who reported it. Callers show
+check_summary's result before publishing, and publish scrubs once more. No Flask here.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from reporting.audit import AuditWriter
 from reporting.invalid import InvalidFields
 from reporting.models import ActionSummary
 from reporting.periods import quarter_index, quarter_of
-from reporting.privacy.deid import Scrubber
+from reporting.privacy.deid import Scrubber, ScrubResult
 from reporting.privacy.sanitise import clean_free_text
 from reporting.releases import trends
 from reporting.taxonomy import KINDS, Taxonomy
 
 MAX_SUMMARY_CHARS = 2000
 QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+# A summary states when a change starts; a date or time in it is not an identifier.
+ALLOWED = frozenset({"DATE", "TIME"})
 
 
 class SummaryRefused(InvalidFields):
@@ -68,18 +72,55 @@ def publishable(released: trends.ReleasedCells, taxonomy: Taxonomy) -> list[Publ
     return sorted(found, key=lambda p: (-quarter_index(p.quarter), p.kind, p.category))
 
 
-def clean_summary(text: str, scrubber: Scrubber) -> str:
-    """Plain text, no markup, no names: what staff will read. SummaryRefused when unusable."""
+def scrub_summary(text: str, scrubber: Scrubber) -> ScrubResult:
+    """Plain text, no markup, no names, dates kept: what staff will read, with what was
+    replaced. SummaryRefused when unusable."""
     if not isinstance(text, str):
         raise SummaryRefused({"text": "must be text"})
     if len(text) > 10 * MAX_SUMMARY_CHARS:
         raise SummaryRefused({"text": f"must be at most {MAX_SUMMARY_CHARS:,} characters"})
-    cleaned = scrubber.scrub(clean_free_text(text)).text
-    if not cleaned:
+    result = scrubber.scrub(clean_free_text(text), allow=ALLOWED)
+    if not result.text:
         raise SummaryRefused({"text": "say what changed"})
-    if len(cleaned) > MAX_SUMMARY_CHARS:
+    if len(result.text) > MAX_SUMMARY_CHARS:
         raise SummaryRefused({"text": f"must be at most {MAX_SUMMARY_CHARS:,} characters"})
-    return cleaned
+    return result
+
+
+def check_summary(
+    kind: str,
+    category: str,
+    quarter: str,
+    text: str,
+    *,
+    released: trends.ReleasedCells,
+    taxonomy: Taxonomy,
+    scrubber: Scrubber,
+) -> ScrubResult:
+    """The scrubbed summary, if it may be published for that category's quarter (the preview
+    before publishing); SummaryRefused with every field that is wrong otherwise."""
+    errors: dict[str, str] = {}
+    if kind not in KINDS:
+        errors["kind"] = f"must be one of: {', '.join(KINDS)}"
+    elif taxonomy.category(kind, category) is None:
+        errors["category"] = f"unknown {kind} category {category!r}"
+    if not isinstance(quarter, str) or not QUARTER.match(quarter):
+        errors["quarter"] = "must be a quarter like 2026-Q3"
+    try:
+        result = scrub_summary(text, scrubber)
+    except SummaryRefused as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise SummaryRefused(errors)
+    if quarter_count(released, taxonomy, kind, category, quarter) is None:
+        raise SummaryRefused(
+            {
+                "category": f"the {quarter} count for this category is not published (hidden "
+                "for anonymity, or the quarter is not released yet): a summary about it "
+                "could point to the few reports behind it"
+            }
+        )
+    return result
 
 
 def publish(
@@ -95,28 +136,13 @@ def publish(
     record: AuditWriter,
     actor: str | None = None,
 ) -> ActionSummary:
-    """Publish a summary for a category's quarter, if its count is published; audited."""
-    errors: dict[str, str] = {}
-    if kind not in KINDS:
-        errors["kind"] = f"must be one of: {', '.join(KINDS)}"
-    elif taxonomy.category(kind, category) is None:
-        errors["category"] = f"unknown {kind} category {category!r}"
-    if not isinstance(quarter, str) or not QUARTER.match(quarter):
-        errors["quarter"] = "must be a quarter like 2026-Q3"
-    try:
-        cleaned = clean_summary(text, scrubber)
-    except SummaryRefused as exc:
-        errors.update(exc.fields)
-    if errors:
-        raise SummaryRefused(errors)
-    if quarter_count(released, taxonomy, kind, category, quarter) is None:
-        raise SummaryRefused(
-            {
-                "category": f"the {quarter} count for this category is not published (hidden "
-                "for anonymity, or the quarter is not released yet): a summary about it "
-                "could point to the few reports behind it"
-            }
-        )
+    """Publish a summary for a category's quarter, if its count is published; audited.
+
+    Checked and scrubbed here whatever preview the caller showed.
+    """
+    cleaned = check_summary(
+        kind, category, quarter, text, released=released, taxonomy=taxonomy, scrubber=scrubber
+    ).text
     summary = ActionSummary.create(
         id=secrets.token_hex(8),
         kind=kind,

@@ -8,8 +8,9 @@ reviewer can reply without ever knowing the receipt, the reporter reads the whol
 with the receipt alone, and a copy of the database with neither a reviewer's key, the
 recovery key nor the receipt reads none of it.
 
-Reporter messages are de-identified like narratives and reach reviewers with the next daily
-batch; replies reach the reporter at once. No Flask here.
+Both directions are de-identified like narratives: reporter messages reach reviewers with
+the next daily batch, and reviewers' replies reach the reporter at once, scrubbed here when
+stored whatever preview the caller showed. No Flask here.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reporting import submissions
-from reporting.db import reporter_write
 from reporting.models import Message, Report, ReviewGroup
 from reporting.privacy import crypto, pinning, receipts
-from reporting.privacy.deid import Scrubber
+from reporting.privacy.deid import Scrubber, ScrubResult
 from reporting.privacy.keys import GroupKeys
 from reporting.reports import ReceiptNotFound
 from reporting.review.threads import ThreadBusy, append_sealed
+from reporting.write_traces import reporter_write
 
 RECEIPT_KEY_PURPOSE = receipts.RECEIPT_KEY_PURPOSE
 REPORTER, REVIEWER = "reporter", "reviewer"
@@ -184,13 +185,33 @@ def post_reporter_message(
         return _store(report, REPORTER, scrubbed, period, in_inbox=False)
 
 
-def post_reply(report: Report, text: str, *, period: str, max_chars: int) -> MessageView:
-    """A reviewer's reply (the caller has checked access): the reporter sees it at once."""
+def scrub_reply(text: str, *, scrubber: Scrubber, max_chars: int) -> ScrubResult:
+    """A reviewer's reply as the reporter will read it: the preview and what is stored.
+
+    Scrubbed like a narrative, with nothing kept: unlike a reporter, a reviewer cannot put a
+    replaced word back, only rephrase. InvalidMessage when empty or too long.
+    """
+    return scrubber.scrub(clean_message(text, max_chars=max_chars))
+
+
+def check_replies_open(report: Report) -> None:
+    """RepliesUnavailable unless the report has a receipt key to seal replies to."""
     if report.reply_key is None:
         raise RepliesUnavailable(
             "this reporter cannot receive replies until they check back with their receipt"
         )
-    view = _store(report, REVIEWER, clean_message(text, max_chars=max_chars), period, True)
+
+
+def post_reply(
+    report: Report, text: str, *, period: str, scrubber: Scrubber, max_chars: int
+) -> MessageView:
+    """A reviewer's reply (the caller has checked access): the reporter sees it at once.
+
+    Scrubbed again here, so a reply posted without its preview is stored scrubbed too.
+    """
+    check_replies_open(report)
+    scrubbed = scrub_reply(text, scrubber=scrubber, max_chars=max_chars).text
+    view = _store(report, REVIEWER, scrubbed, period, True)
     Report.update(feedback_given=True, reporter_replied=False).where(
         Report.id == report.id
     ).execute()

@@ -2,7 +2,9 @@
 
 Two blueprints that meet only in actions.py: the public one (no login, nothing about any
 report) and the reviewers' one under /review/actions, behind the reviewer role, unlocked
-review keys (like the rest of /review) and CSRF.
+review keys (like the rest of /review) and CSRF. Publishing takes two plain form posts: the
+first shows the scrubbed summary with each replacement marked, then "Publish as shown" or
+"Edit".
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from reporting.privacy import drafts
+from reporting.privacy.deid import ScrubResult
 from reporting.review import actions
 from reporting.taxonomy import KINDS
 from reporting.web.auditing import audit
@@ -28,10 +32,12 @@ KIND_NAMES = {"near-miss": "Near-misses", "moral-distress": "Moral distress"}
 
 
 class SummaryForm(FlaskForm):
-    """The category and quarter (one choice, ``quarter|kind|category``) and what changed."""
+    """The category and quarter (one choice, ``quarter|kind|category``), what changed, and
+    which step: ``preview`` (the default), ``publish`` as shown, or ``edit``."""
 
     target = StringField()
     text = TextAreaField()
+    action = StringField()
 
 
 def category_name(kind: str, slug: str) -> str:
@@ -75,24 +81,47 @@ def publish():
     form = SummaryForm()
     if not form.validate():
         return _render(form, {"form": "the form expired: publish again"}), 400
+    action = form.action.data or "preview"
+    if action == "edit":
+        return _render(form)
     quarter, _, rest = (form.target.data or "").partition("|")
     kind, _, category = rest.partition("|")
+    found = services()
+    given = {"released": released_cells(), "taxonomy": found.require_taxonomy()}
     try:
+        if action != "publish":
+            preview = actions.check_summary(
+                kind, category, quarter, form.text.data or "", scrubber=found.scrubber, **given
+            )
+            return _preview(form, kind, category, quarter, preview)
         actions.publish(
             kind,
             category,
             quarter,
             form.text.data or "",
-            released=released_cells(),
-            taxonomy=services().require_taxonomy(),
-            scrubber=services().scrubber,
+            scrubber=found.scrubber,
             month=current_period(),
             record=audit,
+            **given,
         )
     except actions.SummaryRefused as exc:
         return _render(form, exc.fields), 400
     flash(f"Published for {category_name(kind, category)}, {quarter}.")
     return redirect(url_for("review_actions.publish_form"))
+
+
+def _preview(form: SummaryForm, kind: str, category: str, quarter: str, preview: ScrubResult):
+    draft = drafts.track(drafts.Draft(), preview)
+    form.text.data = preview.text
+    return render_template(
+        "actions/preview.html",
+        form=form,
+        kind=kind,
+        category=category,
+        quarter=quarter,
+        segments=drafts.marked(preview.text, draft),
+        replaced=draft.replaced,
+    )
 
 
 def _render(form: SummaryForm, errors: dict[str, str] | None = None) -> str:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from reporting.privacy import drafts
+from reporting.privacy.deid import ScrubResult
 from reporting.privacy.keys import GroupKeys, NoAccess
 from reporting.review import conversation, housekeeping, triage
 from reporting.review import inbox as reviewer_inbox
@@ -168,20 +170,47 @@ def add_note(report_id: str):
 @bp.post("/<report_id>/reply")
 @role_required("reviewer")
 def reply(report_id: str):
+    """A reply in two steps, without JavaScript: first the scrubbed text with each replacement
+    marked, then "Send as shown" (scrubbed again when stored) or "Edit"."""
     reviewer, held = _reviewer()
     form = ReplyForm()
     found = triage.report_for(report_id, reviewer)
+    action = form.action.data or "preview"
+    if action == "edit":
+        return _report_page(reviewer, held, report_id, reply_form=form)
+    scrubber, max_chars = services().scrubber, int(current_app.config["MAX_NARRATIVE_CHARS"])
     try:
+        conversation.check_replies_open(found)
+        preview = conversation.scrub_reply(
+            form.text.data or "", scrubber=scrubber, max_chars=max_chars
+        )
+        if action != "send":
+            return _reply_preview(found, form, preview)
         conversation.post_reply(
             found,
             form.text.data or "",
             period=current_period(),
-            max_chars=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+            scrubber=scrubber,
+            max_chars=max_chars,
         )
     except conversation.ConversationError as exc:
         return _report_page(reviewer, held, report_id, error=str(exc), status=400, reply_form=form)
     audit("report.reply", report_id)
+    if preview.replacements:  # only when the preview was skipped: what it showed had none
+        return _done(report_id, "Reply sent, with identifying details replaced as shown below.")
     return _done(report_id, "Reply sent. The reporter sees it when they next check.")
+
+
+def _reply_preview(report, form: ReplyForm, preview: ScrubResult):
+    draft = drafts.track(drafts.Draft(), preview)
+    form.text.data = preview.text
+    return render_template(
+        "review/reply_preview.html",
+        report=report,
+        form=form,
+        segments=drafts.marked(preview.text, draft),
+        replaced=draft.replaced,
+    )
 
 
 @bp.post("/<report_id>/step-aside")

@@ -7,7 +7,7 @@ in one place whatever the caller.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 
 
 class StatusForm(FlaskForm):
@@ -24,7 +24,10 @@ class NoteForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    """The reply, and which step: ``preview`` (the default), ``send`` as shown, or ``edit``."""
+
     text = TextAreaField("Reply to the reporter")
+    action = StringField()
 
 
 class StepAsideForm(FlaskForm):

@@ -143,9 +143,15 @@ class Reviewer:
     def narrative(self) -> str:
         return self.page.locator(".narrative").inner_text()
 
-    def reply(self, text: str) -> None:
+    def check_reply(self, text: str) -> None:
+        """The reply's first step: the scrubbed text with each replacement marked."""
         self.page.get_by_label("Reply to the reporter").fill(text)
-        self.page.get_by_role("button", name="Send reply").click()
+        self.page.get_by_role("button", name="Check the reply").click()
+        self.page.wait_for_selector("text=Check your reply before it is sent")
+
+    def reply(self, text: str) -> None:
+        self.check_reply(text)
+        self.page.get_by_role("button", name="Send as shown").click()
         self.page.wait_for_selector("text=Reply sent")
 
     def change_status(self, status: str, referral: str = "") -> None:

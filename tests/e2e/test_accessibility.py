@@ -154,6 +154,25 @@ def _review_report(visit: Visit) -> Any:
     return reviewer.page
 
 
+def _reply_preview(visit: Visit) -> Any:
+    reviewer = visit.reviewer()
+    if not reviewer.inbox():
+        file_report(Reporter(visit.browse(visit.ward)), unit="Surgical ward 4")
+        visit.ward.run_batch()
+        reviewer.inbox()
+    reviewer.open_first()
+    reviewer.check_reply("Jane Smith rang 07700 900123 about the pump alarm.")
+    return reviewer.page
+
+
+def _summary_preview(visit: Visit) -> Any:
+    page = visit.open("hospital", "/review/actions", "reviewer")
+    page.get_by_label("What changed").fill("From 3 March 2026 Dr Mark Bell runs the 14:00 huddle.")
+    page.get_by_role("button", name="Check the summary").click()
+    page.wait_for_selector("text=Check the summary before it is published")
+    return page
+
+
 def _dashboard(query: str) -> Callable[[Visit], Any]:
     def open_dashboard(visit: Visit) -> Any:
         page = visit.staff(visit.hospital, "leader")
@@ -191,7 +210,9 @@ PAGES: dict[str, Callable[[Visit], Any]] = {
     "login-failed": _login_failed,
     "review-inbox": _review_inbox,
     "review-report": _review_report,
+    "review-reply-preview": _reply_preview,
     "review-actions": lambda v: v.open("hospital", "/review/actions", "reviewer"),
+    "review-actions-preview": _summary_preview,
     "dashboard": _dashboard(""),
     "dashboard-quarters-near-miss": _dashboard("?granularity=quarter&kind=near-miss"),
     "dashboard-years-none-released": _dashboard("?granularity=year"),

@@ -242,9 +242,10 @@ def ward_seeded(browser, xss_ward):
         page = f"/review/{report_id}"
         for action in ("notes", "reply"):
             token = form_token(api, page)
-            done = api.post(
-                f"{page}/{action}", form={"csrf_token": token, "text": text}, max_redirects=0
-            )
+            form = {"csrf_token": token, "text": text}
+            if action == "reply":  # past the preview: the reply preview is visited below
+                form["action"] = "send"
+            done = api.post(f"{page}/{action}", form=form, max_redirects=0)
             assert done.status == 302, (action, done.status, done.text()[:500])
     seeded = {"receipts": receipts, "report_ids": ids, "texts": texts, "seeding": visits}
     yield seeded
@@ -260,6 +261,7 @@ def visit_ward(visits: Visits, ward: Deployment, seeded: dict) -> None:
     visits.goto("/review")
     for report_id in seeded["report_ids"]:
         visits.goto(f"/review/{report_id}")
+    preview_in_browser(visits, "Reply to the reporter", seeded["texts"][0], "Check the reply")
     visits.page.context.clear_cookies()
     log_in(visits.page, ward.accounts["admin"])
     visits.goto("/admin/audit")
@@ -269,6 +271,15 @@ def visit_ward(visits: Visits, ward: Deployment, seeded: dict) -> None:
     for payload in PAYLOADS[:: len(PAYLOADS) // 8]:  # a payload in the filter, reflected
         visits.page.goto("/admin/audit?" + _query(actor=payload))
         visits.check("/admin/audit?actor=…")
+
+
+def preview_in_browser(visits: Visits, label: str, text: str, button: str) -> None:
+    """A reviewer's text through its preview (marked, and carried in a hidden field) and Edit."""
+    visits.page.get_by_label(label).fill(text)
+    visits.page.get_by_role("button", name=button).click()
+    visits.check(f"{button} (preview)")
+    visits.page.get_by_role("button", name="Edit").click()
+    visits.check(f"{button} (edit)")
 
 
 def _query(**params: str) -> str:
@@ -309,7 +320,7 @@ def hospital_seeded(browser, xss_hospital):
         target = targets[number % len(targets)]
         done = api.post(
             "/review/actions",
-            form={"csrf_token": token, "target": target, "text": text},
+            form={"csrf_token": token, "target": target, "text": text, "action": "publish"},
             max_redirects=0,
         )
         refusal = re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]*)', done.text())
@@ -325,6 +336,8 @@ def visit_hospital(visits: Visits, hospital: Deployment, seeded: dict) -> None:
     visits.goto("/you-said-we-did")
     log_in(visits.page, hospital.accounts["reviewer"])
     visits.goto("/review/actions")
+    summary = "We changed the rota.\n" + "\n".join(PAYLOADS[:6])
+    preview_in_browser(visits, "What changed", summary, "Check the summary")
     visits.page.context.clear_cookies()
     log_in(visits.page, seeded["leader"])
     visits.goto("/dashboard")
