@@ -7,9 +7,7 @@ SQLite on every request halves throughput (../shared/design/performance-notes.md
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlparse
 
 from peewee import Database, DatabaseProxy, SqliteDatabase
@@ -118,31 +116,3 @@ def init_app(app) -> None:
     def _release(_exc) -> None:
         if not database.is_closed():
             database.close()
-
-
-@contextlib.contextmanager
-def reporter_write() -> Iterator[None]:
-    """Around a write on a reporter's path: leave no record of when it happened in the files.
-
-    In WAL mode the write-ahead log keeps commits in order, beside staff actions whose audit
-    entries carry exact times, and the files' modification times give the last write to the
-    millisecond. So after a reporter's commit the log is checkpointed and truncated, and the
-    database files get back the modification times they had before. (A checkpoint that a
-    concurrent reader holds back leaves frames until the next one; the daily batch's
-    rewrite clears them, see batches.py.) PostgreSQL keeps no such files: nothing to do.
-    """
-    target = database.obj
-    if not isinstance(target, SqliteDatabase) or database.in_transaction():
-        yield  # inside a caller's transaction (an import): its commit comes later
-        return
-    paths = [target.database + suffix for suffix in ("", "-wal", "-shm")]
-    before = {}
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            found = os.stat(path)
-            before[path] = (found.st_atime_ns, found.st_mtime_ns)
-    yield
-    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    for path, times in before.items():
-        with contextlib.suppress(FileNotFoundError):
-            os.utime(path, ns=times)

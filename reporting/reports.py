@@ -14,11 +14,12 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from reporting.db import database, reporter_write
+from reporting.db import database
 from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.submissions import Submission
+from reporting.write_traces import reporter_write
 
 
 class ReceiptNotFound(Exception):

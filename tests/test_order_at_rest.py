@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from reporting.db import database, is_sqlite
 from reporting.models import Message, Report
 from reporting.review import batches
 from reporting.web.auditing import audit
+from reporting.write_traces import reporter_write
 
 FILINGS = 40
 TAU_BOUND = 0.45  # four standard deviations of tau between a random order and the truth
@@ -151,3 +153,36 @@ def test_a_filing_leaves_the_log_empty_and_the_files_times_untouched(
     after = {s: os.stat(path + s).st_mtime_ns for s in stamps}
     assert after == stamps
     assert not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_concurrent_filings_share_one_checkpoint_and_the_last_one_empties_the_log(
+    backend, app, client
+):
+    """Writes in flight together share the checkpoint: while one is still being written the
+    log may hold the others (never older than GROUP_SECONDS), and when the last one ends
+    the log is empty and the files' times are those from before the first began."""
+    file_report(client, narrative="First, so every file exists.")
+    with app.app_context():
+        path = database.obj.database
+        stamps = {s: os.stat(path + s).st_mtime_ns for s in ("", "-wal", "-shm")}
+        first_inside = threading.Event()
+        second_done = threading.Event()
+        wal_while_first_open = []
+
+        def first() -> None:
+            with app.app_context(), database.connection_context(), reporter_write():
+                first_inside.set()
+                second_done.wait(10)
+                wal_while_first_open.append(os.path.getsize(path + "-wal"))
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        assert first_inside.wait(10)
+        with database.connection_context(), reporter_write(), database.atomic():
+            database.execute_sql("UPDATE report SET status = status")
+        second_done.set()
+        thread.join(10)
+    assert wal_while_first_open and wal_while_first_open[0] > 0  # left for the last writer
+    assert os.path.getsize(path + "-wal") == 0
+    assert {s: os.stat(path + s).st_mtime_ns for s in stamps} == stamps
