@@ -36,6 +36,7 @@ CAUGHT = [
     ),
     ("Rich, one of our technicians, spotted it.", "[NAME], one of our technicians, spotted it."),
     ("because dawn said she'd come back", "because [NAME] said she'd come back"),
+    ("Mark Bell said so.", "[NAME] said so."),
 ]
 
 KEPT = [
@@ -49,6 +50,7 @@ KEPT = [
     "There was frank blood in the drain and no joy from the site team.",
     "I lost all hope of a doctor reviewing him.",
     "Please mark the chart and bill the ward, not the patient.",
+    "She was flown home to São Paulo last week.",
 ]
 
 

@@ -18,6 +18,7 @@ from .cues import (
     _DETERMINERS,
     _LOCATION_WORDS,
     _OBJECT_VERBS,
+    _PLACE_PRECEDERS,
     _ROLES,
     _SPEECH_VERBS,
     _TITLE_PREFIX,
@@ -86,7 +87,7 @@ def seed_word_names(ctx: _NameContext) -> None:
 def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     """'Rose (HCA) found', 'called Grace from outreach', 'Faith did the ECG'."""
     key = ctx.toks[i].key
-    if key in _LOCATION_WORDS or ctx.eponym_context(i):
+    if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS or ctx.eponym_context(i):
         return False
     if not given_like(key) and not probable_name(key):
         cued_ok = given_like(key, strong_cue=True) or unknown_word(key)
@@ -104,6 +105,8 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
         return not word_first(key) or _person_after(ctx, i) or _surname_next(ctx, i)
     if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in PRONOUN_AFTER:
         return False
+    if _surname_next(ctx, i) and _person_after(ctx, i + 1):
+        return True  # "Mark Bell said so."
     return _person_after(ctx, i)
 
 
