@@ -2,12 +2,16 @@
 
 Each word becomes a ``_Tok`` carrying what the rules ask about it (folded key,
 capitalisation, whether it can start a rule). Features depend only on the word's text,
-so they are computed once per distinct word and cached across narratives.
+so they are computed once per distinct word and cached across narratives; building the
+token list is then one regex scan and one tuple per word, which matters because a
+narrative has hundreds of words.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from operator import attrgetter
 from typing import NamedTuple
 
 from .cues import _ROLES, _TITLE_PREFIX, _TITLES
@@ -19,19 +23,39 @@ _WORD_RE = re.compile(
 # A grade with its number is one word ("FY1", "ct2", "PGY-3"), so it can cue a name.
 _GRADE_HEADS = frozenset({"fy", "f", "ct", "st", "pgy"})
 _GRADE_TAIL = re.compile(r"-?\d(?![\d\w])")
+_START = attrgetter("start")
 
 
-_FEATURES: dict[str, tuple] = {}
 # lower-case words that can start a name rule (names themselves are checked separately)
 _TRIGGERS = frozenset(_TITLES) | _ROLES | _TITLE_PREFIX | {t.rstrip(".") for t in _TITLES}
 
 
-def _features(text: str) -> tuple:
-    """(base length, key, alpha, cap, upper, lower, trig) of a word, cached by its text;
-    the base drops a trailing full stop and a possessive 's."""
-    f = _FEATURES.get(text)
-    if f is not None:
-        return f
+class _Tok(NamedTuple):
+    """A word or punctuation mark of the narrative, with the features the name rules use.
+
+    The fields that depend only on the word's text come first, so a token is its cached
+    head (see :class:`_Heads`) plus its span: one tuple concatenation per word."""
+
+    text: str
+    key: str  # folded base, for list look-ups
+    alpha: bool
+    cap: bool
+    upper: bool
+    lower: bool
+    trig: bool  # capitalised, or a title/role word, or a given name: may start a name rule
+    base_len: int  # length without a possessive 's or a trailing full stop
+    start: int
+    end: int
+
+    @property
+    def base_end(self) -> int:
+        """End without a possessive 's or a trailing full stop."""
+        return self.start + self.base_len
+
+
+def _head(text: str) -> tuple:
+    """The fields of a ``_Tok`` before its span; the base drops a trailing full stop and
+    a possessive 's."""
     base = text
     if base.endswith("."):
         base = base[:-1]
@@ -40,58 +64,59 @@ def _features(text: str) -> tuple:
     alpha = bool(base) and base[0].isalpha()
     key = _fold(base)
     cap = alpha and base[0].isupper()
-    f = (
-        len(base),
+    return (
+        text,
         key,
         alpha,
         cap,
         alpha and base.isupper() and len(base) > 1,
         alpha and base[0].islower(),
         alpha and (cap or key in _TRIGGERS or key in _load_names().given),
+        len(base),
     )
-    if len(_FEATURES) > 50_000:
-        _FEATURES.clear()
-    _FEATURES[text] = f
-    return f
 
 
-class _Tok(NamedTuple):
-    """A word or punctuation mark of the narrative, with the features the name rules use."""
+class _Heads(dict):
+    """Token heads by word text, computed on first sight and kept across narratives (a
+    dict hit is far cheaper than recomputing the features of a common word)."""
 
-    text: str
-    start: int
-    end: int
-    base_end: int  # end without a possessive 's or a trailing full stop
-    key: str  # folded base, for list look-ups
-    alpha: bool
-    cap: bool
-    upper: bool
-    lower: bool
-    trig: bool  # capitalised, or a title/role word, or a given name: may start a name rule
+    def __missing__(self, text: str) -> tuple:
+        if len(self) > 50_000:
+            self.clear()
+        head = self[text] = _head(text)
+        return head
 
 
+_HEADS = _Heads()
 _new_tuple = tuple.__new__
+# Where a grade may follow its head ("FY1", "PGY-3"): the head ends in f, t or y.
+_GRADE_HINT = re.compile(r"[fFtTyY]-?\d")
 
 
 def _tokens(text: str) -> list[_Tok]:
     """The words, tokens, numbers and punctuation marks of ``text``, in order."""
-    feats = _FEATURES
-    out = []
-    append = out.append
-    skip = 0
-    for m in _WORD_RE.finditer(text):
-        s, e = m.span()
-        if s < skip:
-            continue  # the number of a grade, already part of it
-        g = m.group()
-        if len(g) <= 3 and g.lower() in _GRADE_HEADS:
-            tail = _GRADE_TAIL.match(text, e)
-            if tail is not None:
-                e = skip = tail.end()
-                g = text[s:e]
-        f = feats.get(g) or _features(g)
-        append(_new_tuple(_Tok, (g, s, e, s + f[0], *f[1:])))
-    return out
+    heads = _HEADS
+    toks = [_new_tuple(_Tok, heads[m[0]] + m.span()) for m in _WORD_RE.finditer(text)]
+    if _GRADE_HINT.search(text) is not None:
+        _join_grades(text, toks)
+    return toks
+
+
+def _join_grades(text: str, toks: list[_Tok]) -> None:
+    """Make a grade and its number one token ("FY1", "PGY-3"), right to left so earlier
+    indices stay valid; each hint ends a head at its first character."""
+    for m in reversed(list(_GRADE_HINT.finditer(text))):
+        q = m.start()
+        i = bisect_right(toks, q, key=_START) - 1
+        t = toks[i]
+        if t.end != q + 1 or len(t.text) > 3 or t.text.lower() not in _GRADE_HEADS:
+            continue
+        tail = _GRADE_TAIL.match(text, t.end)
+        if tail is None:
+            continue
+        e = tail.end()
+        j = bisect_left(toks, e, lo=i + 1, key=_START)
+        toks[i:j] = [_new_tuple(_Tok, _HEADS[text[t.start : e]] + (t.start, e))]
 
 
 def _is_initial(t: _Tok) -> bool:
