@@ -15,6 +15,9 @@ Words inside identifiers already replaced are barriers: no name runs across them
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from operator import attrgetter
+
 from .context import _NameContext
 from .cues import (
     _EPONYM_FOLLOWERS,
@@ -32,6 +35,9 @@ from .seeds import _plant_seeds
 from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
 from .word_names import PRONOUN_AFTER, THING_AFTER, seed_word_names
+
+_END = attrgetter("end")
+_new_tuple = tuple.__new__
 
 
 def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
@@ -52,20 +58,17 @@ def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple
 
 def _mask_identifiers(toks: list[_Tok], occupied: _Occupancy) -> None:
     """Blank the words inside identifiers already found, so they are barriers rather
-    than name material."""
-    spans = sorted(occupied.spans)
-    if not spans:
-        return
-    k = 0
-    for i, t in enumerate(toks):
-        while k < len(spans) and spans[k][1] <= t.start:
-            k += 1
-        if k == len(spans):
-            break
-        if spans[k][0] < t.end:
-            toks[i] = t._replace(
-                text="\x00", alpha=False, cap=False, upper=False, lower=False, trig=False
+    than name material. Each occupied span finds its first word by bisection, so the
+    cost is the words masked, not the words of the narrative."""
+    n = len(toks)
+    for start, end in zip(occupied.starts, occupied.ends, strict=True):
+        i = bisect_right(toks, start, key=_END)  # the first word ending after the start
+        while i < n and toks[i].start < end:
+            t = toks[i]
+            toks[i] = _new_tuple(
+                _Tok, ("\x00", t.key, False, False, False, False, False, t.base_len, t.start, t.end)
             )
+            i += 1
 
 
 # ------------------------------------------------------------------------ extension
