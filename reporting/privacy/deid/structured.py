@@ -152,7 +152,7 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
     (:func:`_matches_reference`, the tests check this) but several times faster."""
     low = text.lower()
     if "@" in text or "://" in text or "ww." in low:
-        yield from _WEB.finditer(text)
+        yield from _web_matches(text, low)
     if len(low) != len(text):  # rare case-mapping that changes length: plain scan
         yield from _scan(text)
         return
@@ -171,6 +171,37 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
         else:
             m = match_other(text, pos)
         if m is not None and m.end() > pos and _span(text, m) is not None:
+            last = m.end()
+            yield m
+
+
+_LOCAL_CHAR = re.compile(r"[\w.%+'-]", re.IGNORECASE)  # a character of an e-mail's local part
+
+
+def _web_matches(text: str, low: str) -> Iterator[re.Match[str]]:
+    """The matches ``_WEB.finditer`` gives, tried only where one can start: at the start of
+    the local part before each "@" and at each "http" or "www.". The e-mail pattern
+    scanned over a whole narrative retries its local part at every letter."""
+    if len(low) != len(text):
+        yield from _WEB.finditer(text)
+        return
+    starts = set()
+    i = text.find("@")
+    while i != -1:
+        k = i
+        while k and _LOCAL_CHAR.match(text, k - 1):
+            k -= 1
+        if k < i:
+            starts.add(k)
+        i = text.find("@", i + 1)
+    for anchor in ("http", "www."):
+        i = low.find(anchor)
+        while i != -1:
+            starts.add(i)
+            i = low.find(anchor, i + 1)
+    last = 0
+    for i in sorted(starts):
+        if i >= last and (m := _WEB.match(text, i)) is not None:
             last = m.end()
             yield m
 
