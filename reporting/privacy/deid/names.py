@@ -38,6 +38,7 @@ from .word_names import PRONOUN_AFTER, THING_AFTER, seed_word_names
 
 _END = attrgetter("end")
 _new_tuple = tuple.__new__
+_NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
 
 
 def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
@@ -65,9 +66,7 @@ def _mask_identifiers(toks: list[_Tok], occupied: _Occupancy) -> None:
         i = bisect_right(toks, start, key=_END)  # the first word ending after the start
         while i < n and toks[i].start < end:
             t = toks[i]
-            toks[i] = _new_tuple(
-                _Tok, ("\x00", t.key, False, False, False, False, False, t.base_len, t.start, t.end)
-            )
+            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, t.base_len, t.start, t.end))
             i += 1
 
 

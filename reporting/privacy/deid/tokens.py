@@ -14,8 +14,9 @@ from bisect import bisect_left, bisect_right
 from operator import attrgetter
 from typing import NamedTuple
 
-from .cues import _ROLES, _TITLE_PREFIX, _TITLES
+from .cues import _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLE_PREFIX, _TITLES
 from .name_list import _fold, _load_names
+from .name_model import given_like, probable_name, unknown_word
 
 _WORD_RE = re.compile(
     r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
@@ -43,6 +44,7 @@ class _Tok(NamedTuple):
     upper: bool
     lower: bool
     trig: bool  # capitalised, or a title/role word, or a given name: may start a name rule
+    nameish: bool  # the name model may make it a name with no cue (see .word_names)
     base_len: int  # length without a possessive 's or a trailing full stop
     start: int
     end: int
@@ -64,16 +66,34 @@ def _head(text: str) -> tuple:
     alpha = bool(base) and base[0].isalpha()
     key = _fold(base)
     cap = alpha and base[0].isupper()
+    upper = alpha and base.isupper() and len(base) > 1
+    lower = alpha and base[0].islower()
     return (
         text,
         key,
         alpha,
         cap,
-        alpha and base.isupper() and len(base) > 1,
-        alpha and base[0].islower(),
+        upper,
+        lower,
         alpha and (cap or key in _TRIGGERS or key in _load_names().given),
+        alpha and _nameish(key, cap, upper, lower),
         len(base),
     )
+
+
+def _nameish(key: str, cap: bool, upper: bool, lower: bool) -> bool:
+    """Whether :func:`.word_names.seed_word_names` can make a word with these features a
+    name: every word it would reject whatever its neighbours is rejected here once, so
+    the pass only looks at the few words that may be names."""
+    if key in _TITLES or key in _ROLES:
+        return False
+    if cap and not upper and len(key) > 1:  # see word_names._capitalised_name
+        if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS:
+            return False
+        return given_like(key) or probable_name(key) or given_like(key, True) or unknown_word(key)
+    if lower:  # see word_names._lower_case_name
+        return given_like(key) or given_like(key, True)
+    return upper  # see initials.initials_name
 
 
 class _Heads(dict):

@@ -22,7 +22,6 @@ from .cues import (
     _ROLES,
     _SPEECH_VERBS,
     _TITLE_PREFIX,
-    _TITLES,
 )
 from .initials import initials_name, recurring_initials
 from .name_model import given_like, probable_name, surname_like, unknown_word, word_first
@@ -66,11 +65,12 @@ PRONOUN_AFTER = _words(
 
 
 def seed_word_names(ctx: _NameContext) -> None:
-    """Mark given names written as words, lower-case names and patients' initials."""
+    """Mark given names written as words, lower-case names and patients' initials (only
+    words the name model lets through, ``_Tok.nameish``, can be any of these)."""
     toks, is_name = ctx.toks, ctx.is_name
     initials: set[str] = set()
     for i, t in enumerate(toks):
-        if is_name[i] or not t.alpha or t.key in _TITLES or t.key in _ROLES:
+        if not t.nameish or is_name[i]:
             continue
         if t.cap and not t.upper and len(t.key) > 1:
             if _capitalised_name(ctx, i):
