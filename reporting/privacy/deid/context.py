@@ -9,6 +9,10 @@ start with a title), so each rule can be a small function of the context.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import compress
+from operator import attrgetter
+
 from .cues import _EPONYM_FOLLOWERS, _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLES
 from .name_list import NameLists
 from .name_model import NOT_NAMES, given_like, word_first
@@ -33,6 +37,11 @@ class _NameContext:
     def is_known(self, key: str) -> bool:
         """A word from the bundled name list, unless the name model knows it as a thing."""
         return self.lists.is_known(key) and key not in NOT_NAMES
+
+    def where(self, flag: str) -> Iterator[int]:
+        """Indices of the tokens whose ``flag`` field is true, in order; the test runs in C,
+        so a pass that needs only a few words does not pay for every word."""
+        return compress(range(self.n), map(attrgetter(flag), self.toks))
 
     def word(self, i: int) -> _Tok | None:
         """Token i if it exists and is a word, so neighbours can be tested in one step."""

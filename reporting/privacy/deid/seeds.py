@@ -32,9 +32,11 @@ def _plant_seeds(ctx: _NameContext) -> None:
     role marks the word after it, which is then skipped)."""
     is_name = ctx.is_name
     n = ctx.n
-    for i, t in enumerate(ctx.toks):
-        if not t.trig or is_name[i]:
+    toks = ctx.toks
+    for i in ctx.where("trig"):  # only the words a seed rule can act on
+        if is_name[i]:
             continue
+        t = toks[i]
         tk = t.text.lower().rstrip(",")
         if tk in _TITLES and i + 1 < n:
             _seed_after_title(ctx, i, t, tk)

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 from .cues import _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLE_PREFIX, _TITLES
 from .name_list import _fold, _load_names
-from .name_model import given_like, probable_name, unknown_word
+from .name_model import NOT_NAMES, given_like, probable_name, unknown_word
+from .vocabulary import _AMBIGUOUS, _COMMON
 
 _WORD_RE = re.compile(
     r"[^\W\d_]+(?:['’\-][^\W\d_]+|\.[^\W\d_](?![^\W\d_]))*\.?|\[[A-Z]+\]|\d+|\S", re.UNICODE
@@ -43,7 +44,7 @@ class _Tok(NamedTuple):
     cap: bool
     upper: bool
     lower: bool
-    trig: bool  # capitalised, or a title/role word, or a given name: may start a name rule
+    trig: bool  # a title, role or listed word, or a capitalised one: may start a seed rule
     nameish: bool  # the name model may make it a name with no cue (see .word_names)
     base_len: int  # length without a possessive 's or a trailing full stop
     start: int
@@ -75,10 +76,31 @@ def _head(text: str) -> tuple:
         cap,
         upper,
         lower,
-        alpha and (cap or key in _TRIGGERS or key in _load_names().given),
+        alpha
+        and (cap or key in _TRIGGERS or key in _load_names().given)
+        and _may_seed(text, key, cap, upper, lower),
         alpha and _nameish(key, cap, upper, lower),
         len(base),
     )
+
+
+def _may_seed(text: str, key: str, cap: bool, upper: bool, lower: bool) -> bool:
+    """Whether :func:`.seeds._plant_seeds` can act on a word with these features: a
+    title, a role cue, a listed name or a word a verb cue may make a name. Most words are
+    none of these, whatever their neighbours, and the pass skips them."""
+    if text.lower().rstrip(",") in _TITLES or key in _ROLES or key in _TITLE_PREFIX:
+        return True
+    lists = _load_names()
+    if cap and not upper:  # see seeds._listed_seed and seeds._verb_cued
+        if lists.is_known(key) and key not in NOT_NAMES and key not in _AMBIGUOUS:
+            return True
+        return (
+            len(key) > 1
+            and (key not in _COMMON or key in _AMBIGUOUS)
+            and key not in _TITLES
+            and key not in _LOCATION_WORDS
+        )
+    return lower and key in lists.given and key not in _AMBIGUOUS and len(key) > 3
 
 
 def _nameish(key: str, cap: bool, upper: bool, lower: bool) -> bool:

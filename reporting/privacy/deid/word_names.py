@@ -65,13 +65,13 @@ PRONOUN_AFTER = _words(
 
 
 def seed_word_names(ctx: _NameContext) -> None:
-    """Mark given names written as words, lower-case names and patients' initials (only
-    words the name model lets through, ``_Tok.nameish``, can be any of these)."""
+    """Mark given names written as words, lower-case names and patients' initials."""
     toks, is_name = ctx.toks, ctx.is_name
     initials: set[str] = set()
-    for i, t in enumerate(toks):
-        if not t.nameish or is_name[i]:
+    for i in ctx.where("nameish"):  # the words the name model may make names
+        if is_name[i]:
             continue
+        t = toks[i]
         if t.cap and not t.upper and len(t.key) > 1:
             if _capitalised_name(ctx, i):
                 is_name[i] = True
