@@ -59,16 +59,16 @@ def _time_continuations(
         accepted.sort()
 
 
-_LONG_DIGITS = re.compile(r"\d{6,}")
-
-
-def _long_digit_runs(text: str, accepted: list[tuple[int, int, str]], occupied: _Occupancy) -> None:
-    """Safety net: any run of six or more digits not already replaced becomes [ID]
-    (the parts of it that no replacement or kept text covers)."""
+def _long_digit_runs(
+    runs: list[tuple[int, int]], accepted: list[tuple[int, int, str]], occupied: _Occupancy
+) -> None:
+    """Safety net: any run of six or more digits (of the text's digit ``runs``) not already
+    replaced becomes [ID] (the parts of it that no replacement or kept text covers)."""
     extra = []
     starts, ends = occupied.starts, occupied.ends
-    for m in _LONG_DIGITS.finditer(text):
-        pos, end = m.span()
+    for pos, end in runs:
+        if end - pos < 6:
+            continue
         i = bisect_right(starts, pos)
         if i and ends[i - 1] > pos:
             i -= 1

@@ -20,7 +20,7 @@ from .occupancy import _Occupancy
 from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuations
 from .short_numbers import seven_digit_phones, weekday_day_month
 from .spoken import ages_in_words, ordinal_dates, times_in_words
-from .structured import _structured
+from .structured import _structured, digit_runs
 
 TOKENS = (
     *("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE"),
@@ -100,7 +100,8 @@ class Scrubber:
         spans.extend(ordinal_dates(text))
         spans.extend(weekday_day_month(text))
         spans.extend(seven_digit_phones(text))
-        spans.extend(_structured(text))
+        runs = digit_runs(text)
+        spans.extend(_structured(text, runs))
         occupied = _Occupancy(protected)
         if allowed:
             # An allowed identifier keeps its text, and no later pass may take part of it.
@@ -120,7 +121,7 @@ class Scrubber:
         accepted.sort()
         _ages_after_names(text, accepted, occupied)
         _time_continuations(text, accepted, occupied)
-        _long_digit_runs(text, accepted, occupied)
+        _long_digit_runs(runs, accepted, occupied)
         return _build(text, accepted)
 
     # -- names --------------------------------------------------------------------
