@@ -34,7 +34,8 @@ Conventions: ages of 89 and under, bare weekdays, months and years, durations, d
 scores and ratios are clinical content and are kept.
 
 Modules, in the order a narrative meets them: :mod:`.scrubber` (the passes and the
-result), :mod:`.patterns` and :mod:`.structured` (pass 1), :mod:`.tokens`,
+result), :mod:`.patterns`, :mod:`.cue_words` and :mod:`.structured` (pass 1),
+:mod:`.tokens` (cut once and shared by both passes),
 :mod:`.context`, :mod:`.seeds` and :mod:`.names` (pass 2, with the word lists in
 :mod:`.vocabulary` and :mod:`.cues` and the bundled list in :mod:`.name_list`),
 :mod:`.safety_nets` (3), and :mod:`.occupancy` (which text is already taken).

@@ -41,9 +41,13 @@ _new_tuple = tuple.__new__
 _NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
 
 
-def _find_names(text: str, occupied: _Occupancy, lists: NameLists) -> list[tuple[int, int, str]]:
-    """Spans of the names in ``text``, as (start, end, "NAME"), in text order."""
-    toks = _tokens(text)
+def _find_names(
+    text: str, occupied: _Occupancy, lists: NameLists, toks: list[_Tok] | None = None
+) -> list[tuple[int, int, str]]:
+    """Spans of the names in ``text``, as (start, end, "NAME"), in text order; ``toks``
+    are its :func:`.tokens._tokens` if already cut (they are changed in place)."""
+    if toks is None:
+        toks = _tokens(text)
     if not toks:
         return []
     _mask_identifiers(toks, occupied)
@@ -66,7 +70,7 @@ def _mask_identifiers(toks: list[_Tok], occupied: _Occupancy) -> None:
         i = bisect_right(toks, start, key=_END)  # the first word ending after the start
         while i < n and toks[i].start < end:
             t = toks[i]
-            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, t.base_len, t.start, t.end))
+            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len, t.start, t.end))
             i += 1
 
 

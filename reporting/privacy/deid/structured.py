@@ -10,8 +10,11 @@ digit counts, real calendar dates, a cue before a bare time) before its span is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from itertools import compress
+from operator import attrgetter
 
+from .cue_words import _BUILDING, _CUE_WORD, _CUES
 from .patterns import (
     _CASE_SENSITIVE_GROUPS,
     _STRUCT,
@@ -22,7 +25,6 @@ from .patterns import (
     _WEB,
     _WHOLE_GROUP,
 )
-from .vocabulary import _words
 
 _DIGIT_RUN = re.compile(r"\d\d*")  # as \d+, but the engine finds the first digit faster
 
@@ -53,46 +55,7 @@ def _valid_numeric_date(s: str) -> bool:
 
 _NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
 _DIGIT_AHEAD = re.compile(r"\d")
-# cue word -> how it must be followed: "n" = by a number, "w" = a digit within 72 chars
-_CUES: dict[str, str] = dict.fromkeys(
-    _words(
-        """at by around about approx approximately from until till til between and to after
-        before january february march april may june july august september october november
-        december jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
-        thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday aged age
-        ages"""
-    ),
-    "n",
-)
-_CUES.update(
-    dict.fromkeys(
-        _words(
-            """nhs mrn hospital staff employee patient record case unit account insurance
-            badge member payroll registration reference ref ur urn cr health healthcard ssn
-            sin chi medicare pas agency datix incident complaint bed-card bedcard bed id
-            aadhaar ohip nhi bleep pager page ext extension tel dect phone mobile cell bleeped
-            paged rang called phoned she he they pt lady man woman gentleman gent mum dad
-            mother father husband wife resident grandmother grandfather nan grandma grandad
-            flat apt apartment suite"""
-        ),
-        "w",
-    )
-)
-_BUILDING = {"court", "house", "lodge", "mansions", "tower", "building", "heights"}
-
-
-def _word_alternation(words: Iterable[str]) -> str:
-    """An alternation grouped by first letter, which the regex engine tries much faster."""
-    groups: dict[str, list[str]] = {}
-    for w in sorted(set(words), key=lambda w: (-len(w), w)):
-        groups.setdefault(w[0], []).append(re.escape(w[1:]))
-    return "|".join(f"{k}(?:{'|'.join(v)})" for k, v in sorted(groups.items()))
-
-
-# cue and building words as whole lower-case words (same segmentation as [a-z]+)
-_CUE_WORD = re.compile(
-    r"(?<![a-z])(?:" + _word_alternation(list(_CUES) + list(_BUILDING)) + r")(?![a-z])"
-)
+_CUES_OF = attrgetter("cues")
 
 
 def digit_runs(text: str) -> list[tuple[int, int]]:
@@ -101,7 +64,21 @@ def digit_runs(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DIGIT_RUN.finditer(text)]
 
 
-def _candidates(text: str, low: str, runs: list[tuple[int, int]]) -> list[int]:
+def _cue_positions(low: str, toks: list | None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, word) of each cue word in the text, in order: from the cue words the
+    tokens (:mod:`.tokens`) carry if given, which spares scanning the whole text."""
+    if toks is None:
+        yield from ((m.start(), m.end(), m.group()) for m in _CUE_WORD.finditer(low))
+        return
+    for t in compress(toks, map(_CUES_OF, toks)):
+        for offset, w in t.cues:
+            start = t.start + offset
+            yield start, start + len(w), w
+
+
+def _candidates(
+    text: str, low: str, runs: list[tuple[int, int]], toks: list | None = None
+) -> list[int]:
     """Positions where a structured identifier can start: at a number (or the '+', '(',
     'x' or upper-case code right before it) and at cue words followed by a number."""
     cands: list[int] = []
@@ -128,32 +105,33 @@ def _candidates(text: str, low: str, runs: list[tuple[int, int]]) -> list[int]:
             if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
                 add(k3 - 1)
     n = len(text)
-    for m in _CUE_WORD.finditer(low):
-        w = m.group()
+    for start, e, w in _cue_positions(low, toks):
         need = _CUES.get(w)
         if need is None:
-            if w in _BUILDING and m.start() >= 2:
-                k = m.start() - 1
+            if w in _BUILDING and start >= 2:
+                k = start - 1
                 while k >= 0 and low[k].isspace():
                     k -= 1
                 while k >= 0 and low[k].isalpha():
                     k -= 1
                 add(k + 1)
             continue
-        e = m.end()
         if need == "n":
             if _NEXT_DIGIT.match(low, e) is None:
                 continue
         elif _DIGIT_AHEAD.search(text, e, min(n, e + 72)) is None:
             continue
-        add(m.start())
+        add(start)
     cands.sort()
     return cands
 
 
-def _matches(text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
+def _matches(
+    text: str, runs: list[tuple[int, int]] | None = None, toks: list | None = None
+) -> Iterator[re.Match[str]]:
     """Valid matches of the combined pattern, tried only where one can start (see
-    :func:`_candidates`; ``runs`` are the text's :func:`digit_runs` if already known).
+    :func:`_candidates`; ``runs`` are the text's :func:`digit_runs` and ``toks`` its
+    tokens, if already known).
     Same result as trying every position in turn (:func:`_matches_reference`, the tests
     check this) but several times faster."""
     low = text.lower()
@@ -166,7 +144,7 @@ def _matches(text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[r
     match_digit = _STRUCT_DIGIT.match
     match_other = _STRUCT_OTHER.match
     match_addr = _STRUCT_ADDR.match
-    for pos in _candidates(text, low, digit_runs(text) if runs is None else runs):
+    for pos in _candidates(text, low, digit_runs(text) if runs is None else runs, toks):
         if pos < last:
             continue
         c = text[pos]
@@ -268,10 +246,12 @@ def _span(text: str, m: re.Match[str]) -> tuple[int, int, str] | None:
     return start, end, kind
 
 
-def _structured(text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
+def _structured(
+    text: str, runs: list[tuple[int, int]] | None = None, toks: list | None = None
+) -> list[tuple[int, int, str]]:
     """Spans and kinds of every structured identifier in ``text``, in text order."""
     found = []
-    for m in _matches(text, runs):
+    for m in _matches(text, runs, toks):
         span = _span(text, m)
         if span is not None:
             found.append(span)

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from operator import attrgetter
 from typing import NamedTuple
 
+from .cue_words import cue_words_in
 from .cues import _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLE_PREFIX, _TITLES
 from .name_list import _fold, _load_names
 from .name_model import NOT_NAMES, given_like, probable_name, unknown_word
@@ -46,6 +47,7 @@ class _Tok(NamedTuple):
     lower: bool
     trig: bool  # a title, role or listed word, or a capitalised one: may start a seed rule
     nameish: bool  # the name model may make it a name with no cue (see .word_names)
+    cues: tuple[tuple[int, str], ...]  # cue words of structured identifiers, by offset
     base_len: int  # length without a possessive 's or a trailing full stop
     start: int
     end: int
@@ -80,6 +82,7 @@ def _head(text: str) -> tuple:
         and (cap or key in _TRIGGERS or key in _load_names().given)
         and _may_seed(text, key, cap, upper, lower),
         alpha and _nameish(key, cap, upper, lower),
+        cue_words_in(text),
         len(base),
     )
 
