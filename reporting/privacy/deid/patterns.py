@@ -10,6 +10,7 @@ only those where it knows what character it is looking at.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november"
@@ -127,18 +128,20 @@ _STRUCT = re.compile(
 )
 
 
-def _branch_subset(first: str) -> re.Pattern[str]:
+def _branch_subset(first: str | frozenset[str]) -> re.Pattern[str]:
     """The combined pattern restricted to the branches that can match at a position whose
     character is ``first`` ("digit", "other"; "address" for the digit fallback). Trying
     it there gives the same match as the full pattern: the other branches cannot start
-    with such a character."""
+    with such a character. ``first`` may also be the set of branch names to keep."""
     body = _STRUCT.pattern
     head, _, rest = body.partition("(?:\n")
     branches = re.split(r"\n  \| (?=\(\?P<)", "\n" + rest.rsplit("\n    )", 1)[0])
     keep = []
     for b in branches:
         name = re.search(r"\(\?P<(\w+)>", b).group(1)
-        if first == "digit":
+        if isinstance(first, frozenset):
+            wanted = name in first
+        elif first == "digit":
             wanted = name in _DIGIT_FIRST
         elif first == "address":
             wanted = name == "addr"
@@ -156,6 +159,41 @@ _DIGIT_FIRST = _DIGIT_ONLY | {"date"}  # dates start with a day number or a mont
 _STRUCT_DIGIT = _branch_subset("digit")
 _STRUCT_OTHER = _branch_subset("other")
 _STRUCT_ADDR = _branch_subset("address")
+
+# The letters (either case) each branch of _STRUCT_OTHER can start with: its cue words'
+# first letters ("idc": NHS, MRN, hospital, staff ...; "date": the months). The branches
+# in _UPPER_FIRST can also start with any upper-case letter (a building or street name,
+# a state, a postcode, a hospital number).
+_LETTER_FIRST = {
+    *(("idc", "abcdehimnoprsu"), ("phc", "bcdemtp"), ("phb", "bcpr"), ("phx", "x")),
+    *(("date", "adfjmnos"), ("wdc", "fmstw"), ("tcue", "abftu"), ("agec", "a")),
+    *(("ages", "dfghlmnprstw"), ("addr", "afsu")),
+}
+_UPPER_FIRST = frozenset({"addr", "pcus", "pcuk", "hospno"})
+_NEVER = re.compile(r"(?!)")
+
+
+@lru_cache(maxsize=64)
+def _subset_of(names: frozenset[str]) -> re.Pattern[str]:
+    return _branch_subset(names) if names else _NEVER
+
+
+class _OtherByLetter(dict):
+    """_STRUCT_OTHER restricted to the branches that can start at a given ASCII letter
+    (the same match there, several times cheaper to fail), compiled on first use; any
+    other character gets the whole of _STRUCT_OTHER."""
+
+    def __missing__(self, c: str) -> re.Pattern[str]:
+        if c.isascii() and c.isalpha():
+            names = {name for name, firsts in _LETTER_FIRST if c.lower() in firsts}
+            pattern = _subset_of(frozenset(names | (_UPPER_FIRST if c.isupper() else set())))
+        else:
+            pattern = _STRUCT_OTHER
+        self[c] = pattern
+        return pattern
+
+
+_OTHER_AT = _OtherByLetter()
 
 # groups whose value sub-group is replaced (the cue stays)
 _VALUE_GROUP = {

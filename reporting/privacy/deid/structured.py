@@ -17,10 +17,10 @@ from operator import attrgetter
 from .cue_words import _BUILDING, _CUE_WORD, _CUES
 from .patterns import (
     _CASE_SENSITIVE_GROUPS,
+    _OTHER_AT,
     _STRUCT,
     _STRUCT_ADDR,
     _STRUCT_DIGIT,
-    _STRUCT_OTHER,
     _VALUE_GROUP,
     _WEB,
     _WHOLE_GROUP,
@@ -142,7 +142,6 @@ def _matches(
         return
     last = -1
     match_digit = _STRUCT_DIGIT.match
-    match_other = _STRUCT_OTHER.match
     match_addr = _STRUCT_ADDR.match
     for pos in _candidates(text, low, digit_runs(text) if runs is None else runs, toks):
         if pos < last:
@@ -153,7 +152,7 @@ def _matches(
             if m is None and c.isdigit():
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
-            m = match_other(text, pos)
+            m = _OTHER_AT[c].match(text, pos)
         if m is not None and m.end() > pos and _span(text, m) is not None:
             last = m.end()
             yield m
