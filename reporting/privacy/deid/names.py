@@ -16,6 +16,7 @@ Words inside identifiers already replaced are barriers: no name runs across them
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import compress
 from operator import attrgetter
 
 from .context import _NameContext
@@ -203,7 +204,7 @@ def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
     everyday word found as a name once ('HCA, Precious') only mid-sentence or as the
     subject of a verb."""
     toks, is_name = ctx.toks, ctx.is_name
-    known = {toks[i].key for i in range(ctx.n) if is_name[i] and toks[i].alpha}
+    known = {toks[i].key for i in compress(range(ctx.n), is_name) if toks[i].alpha}
     known -= _ROLES | _PARTICLES | set(_TITLES)
     for i in caps:
         key = toks[i].key
@@ -230,10 +231,9 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
     eponym follower ('Jackson Rees circuit', 'Baxter pump') is a thing, not a person."""
     toks, n, is_name = ctx.toks, ctx.n, ctx.is_name
     found: list[tuple[int, int, str]] = []
-    i = 0
-    while i < n:
-        if not is_name[i]:
-            i += 1
+    after = 0  # the first word after the last run
+    for i in compress(range(n), is_name):
+        if i < after:
             continue
         j = i
         while (
@@ -244,6 +244,7 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
             and not _ends_sentence(toks[j])
         ):
             j += 1
+        after = j + 1
         nxt = ctx.word(j + 1)
         if (
             nxt is not None
@@ -253,8 +254,7 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
             and not ctx.cued[i]
             and (j == i or nxt.key not in _LOCATION_WORDS)
         ):
-            i = j + 1  # an eponym, not a person
-            continue
+            continue  # an eponym, not a person
         start = toks[i].start
         last = toks[j]
         end = last.base_end
@@ -264,5 +264,4 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
         elif _is_initial(last) or dotted or (last.key.rstrip(".") in _TITLES):
             end = last.end
         found.append((start, end, "NAME"))
-        i = j + 1
     return found
