@@ -36,7 +36,8 @@ class _Group:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.in_flight = 0
-        self.times: dict[str, tuple[int, int]] = {}
+        self.checkpointing = False  # a checkpoint is running (outside the lock)
+        self.times: dict[str, tuple[int, int]] = {}  # from before the first write of a burst
         self.checkpointed = time.monotonic()
 
 
@@ -61,18 +62,34 @@ def reporter_write() -> Iterator[None]:
         return
     group = _GROUP
     with group.lock:
-        if group.in_flight == 0:
-            group.times = _file_times(target.database)
+        if group.in_flight == 0 and not group.checkpointing:
+            group.times = _file_times(target.database)  # a new burst begins
         group.in_flight += 1
     try:
         yield
     finally:
         with group.lock:
             group.in_flight -= 1
-            due = group.in_flight == 0 or (time.monotonic() - group.checkpointed >= GROUP_SECONDS)
+            stale = time.monotonic() - group.checkpointed >= GROUP_SECONDS
+            due = (group.in_flight == 0 or stale) and not group.checkpointing
             if due:
-                database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                group.checkpointed = time.monotonic()
-                for name, times in group.times.items():
-                    with contextlib.suppress(FileNotFoundError):
-                        os.utime(name, ns=times)
+                group.checkpointing = True
+        if due:
+            _checkpoint(group)
+
+
+def _checkpoint(group: _Group) -> None:
+    """Truncate the log and put back the files' times from before the burst.
+
+    Outside the group's lock: the checkpoint waits for readers (SQLite's busy handler), and
+    writers must not queue behind that wait.
+    """
+    try:
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        for name, times in group.times.items():
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(name, ns=times)
+    finally:
+        with group.lock:
+            group.checkpointing = False
+            group.checkpointed = time.monotonic()

@@ -49,6 +49,11 @@ def _table() -> dict[str, int]:
     return table
 
 
+def load() -> None:
+    """Read the table now (about 60 ms), so that the first narrative does not pay for it."""
+    _table()
+
+
 def lookup(token: str) -> Scores | None:
     """The scores of a token (any case), or None if the table does not have it."""
     key = unicodedata.normalize("NFC", token).lower().replace("\u2019", "'")
