@@ -27,7 +27,6 @@ KNOWN_MISSES = {
     "lower-textspeak-grace": "the second lower-case 'grace' with no cue",
     "lower-kim-park": "'kim' before a found 'min-jun' in lower case",
     "lower-pat-joy": "the second of a lower-case pair",
-    "lower-hospital-names": "'st thomas' in lower case",
     "lower-wei-xu": "a lower-case Chinese full name",
     "lower-lau-okon": "'k. lau from rt': a lower-case initial and surname",
     "lower-names-and-words": "'jack and ivy on the late shift'",

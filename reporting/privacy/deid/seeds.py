@@ -210,8 +210,8 @@ def _listed_seed(ctx: _NameContext, i: int, t: _Tok) -> bool | None:
             return True
     if t.lower and key in ctx.lists.given and key not in _AMBIGUOUS and len(key) > 3:
         prv = ctx.word(i - 1)
-        if prv is not None and prv.key in _DETERMINERS:
-            return None  # "a robin"
+        if prv is not None and prv.key in _DETERMINERS or ctx.eponym_context(i):
+            return None  # "a robin", "st thomas'"
         nxt = ctx.word(i + 1)
         if not (nxt is not None and nxt.key in _EPONYM_FOLLOWERS):
             return True
