@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import lexicon
 from .beds import bed_numbers
 from .foreign_addresses import foreign_addresses
+from .lexicon import load as load_lexicon
 from .name_list import _load_names
 from .names import _find_names
 from .occupancy import _Occupancy
@@ -65,7 +65,7 @@ class Scrubber:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self._lists = _load_names()
-        lexicon.load()  # at start-up (each server worker builds its scrubber before serving)
+        load_lexicon()  # at start-up (each server worker builds its scrubber before serving)
         extra = sorted(
             {n.strip() for n in names if isinstance(n, str) and n.strip()}, key=len, reverse=True
         )
