@@ -37,6 +37,7 @@ class _Group:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.checkpointing = False  # a checkpoint is running (outside the lock)
+        self.pending = False  # a write ended during it, so another one must follow
         self.times: dict[str, tuple[int, int]] = {}  # from before the first write of a burst
         self.checkpointed = time.monotonic()
 
@@ -71,25 +72,39 @@ def reporter_write() -> Iterator[None]:
         with group.lock:
             group.in_flight -= 1
             stale = time.monotonic() - group.checkpointed >= GROUP_SECONDS
-            due = (group.in_flight == 0 or stale) and not group.checkpointing
-            if due:
+            due = group.in_flight == 0 or stale
+            if due and group.checkpointing:
+                group.pending, due = True, False  # the running checkpoint goes round again
+            elif due:
                 group.checkpointing = True
         if due:
             _checkpoint(group)
 
 
 def _checkpoint(group: _Group) -> None:
-    """Truncate the log and put back the files' times from before the burst.
+    """Truncate the log and put back the files' times from before the burst, and again if
+    the last writes ended while it ran (their commits may have missed it).
 
     Outside the group's lock: the checkpoint waits for readers (SQLite's busy handler), and
     writers must not queue behind that wait.
     """
+    again, done = True, False
     try:
-        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        for name, times in group.times.items():
-            with contextlib.suppress(FileNotFoundError):
-                os.utime(name, ns=times)
+        while again:
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            for name, times in group.times.items():
+                with contextlib.suppress(FileNotFoundError):
+                    os.utime(name, ns=times)
+            with group.lock:
+                # Go round again only for the last writes; writes still in flight will
+                # checkpoint when they end.
+                again = group.pending and group.in_flight == 0
+                group.pending = False
+                group.checkpointed = time.monotonic()
+                if not again:
+                    group.checkpointing = False
+        done = True
     finally:
-        with group.lock:
-            group.checkpointing = False
-            group.checkpointed = time.monotonic()
+        if not done:  # an error: the next write to end checkpoints
+            with group.lock:
+                group.checkpointing = False
