@@ -72,3 +72,11 @@ def test_known_miss_nickname():
 @pytest.mark.xfail(strict=True, reason="known miss: a rare name at a sentence start, no cue")
 def test_known_miss_rare_name_without_a_cue():
     assert scrub("Aroha stayed late again.").text == "[NAME] stayed late again."
+
+
+def test_a_lower_case_name_found_once_is_a_name_where_it_opens_a_clause_again():
+    text = "my mentor grace wasnt on shift so no grace period. grace wd never allow it"
+    assert (
+        scrub(text).text
+        == "my mentor [NAME] wasnt on shift so no grace period. [NAME] wd never allow it"
+    )

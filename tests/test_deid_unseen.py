@@ -24,7 +24,6 @@ KNOWN_MISSES = {
     "wordname-drew-syringe": "'the ST4, drew up': a lower-case verb after a role and a comma",
     "wordname-jack-jade": "a given name that is a word, last in a list at a sentence start",
     "cue-nicknames": "nicknames with an adjective (Big Dave, Little Mo)",
-    "lower-textspeak-grace": "the second lower-case 'grace' with no cue",
     "lower-kim-park": "'kim' before a found 'min-jun' in lower case",
     "lower-pat-joy": "the second of a lower-case pair",
     "lower-wei-xu": "a lower-case Chinese full name",

@@ -21,6 +21,7 @@ from operator import attrgetter
 
 from .context import _NameContext
 from .cues import (
+    _DETERMINERS,
     _EPONYM_FOLLOWERS,
     _LOCATION_WORDS,
     _PLACE_PRECEDERS,
@@ -35,7 +36,7 @@ from .occupancy import _Occupancy
 from .seeds import _plant_seeds
 from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
-from .word_names import PRONOUN_AFTER, THING_AFTER, seed_word_names
+from .word_names import CLAUSE_OPENERS, PRONOUN_AFTER, THING_AFTER, seed_word_names
 
 _END = attrgetter("end")
 _new_tuple = tuple.__new__
@@ -59,6 +60,7 @@ def _find_names(
     caps = [i for i in range(ctx.n) if toks[i].cap and not toks[i].upper]
     _join_coordinated(ctx, caps)
     _mark_recurrences(ctx, caps)
+    _lower_case_recurrences(ctx)
     return _name_spans(ctx)
 
 
@@ -265,3 +267,23 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
             end = last.end
         found.append((start, end, "NAME"))
     return found
+
+
+def _lower_case_recurrences(ctx: _NameContext) -> None:
+    """A lower-case word found as a name once is a name where it recurs opening a clause
+    ("my mentor grace wasnt on … grace wd never let that happen"), but not after a
+    determiner or before a thing ("no grace period")."""
+    toks, is_name = ctx.toks, ctx.is_name
+    found = {toks[i].key for i in range(ctx.n) if is_name[i] and toks[i].lower}
+    if not found:
+        return
+    for i, t in enumerate(toks):
+        if is_name[i] or not t.lower or t.key not in found:
+            continue
+        prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
+        if prv is not None and (prv.key in _DETERMINERS or prv.key in ("for", "of")):
+            continue
+        if nxt is not None and nxt.key in THING_AFTER:
+            continue
+        if ctx.is_start(i) or (prv is not None and prv.key in CLAUSE_OPENERS):
+            is_name[i] = True

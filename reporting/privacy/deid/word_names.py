@@ -53,7 +53,7 @@ _TEAMS = _words(
     medicine neuro palliative pain stroke frailty ambulance control admissions"""
 )
 # Words after which a lower-case name can start a clause: "because dawn said".
-_CLAUSE_OPENERS = _words(
+CLAUSE_OPENERS = _words(
     """and but so because cos coz when then until while whilst if that said told after before
     though although as"""
 )
@@ -252,7 +252,7 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
         return True
     if prv is not None and prv.key in _OBJECT_VERBS and ctx.adjacent(i - 1, i):
         return nxt is None or nxt.key not in ("for", "about", "to", "if", "whether", "that")
-    opens = prv is None or ctx.is_start(i) or prv.key in _CLAUSE_OPENERS
+    opens = prv is None or ctx.is_start(i) or prv.key in CLAUSE_OPENERS
     if _person_after(ctx, i) and opens:
         return True
     return _strong_cue(ctx, i) and nxt is not None and nxt.key == "from"
