@@ -190,17 +190,21 @@ def _bracketed_role(ctx: _NameContext, i: int) -> bool:
     )
 
 
+def _beside_me(ctx: _NameContext, i: int, me: tuple[str, ...]) -> bool:
+    """'Will and I', 'me and Precious': a name joined by 'and' to the writer."""
+    toks, n = ctx.toks, ctx.n
+
+    def low(k: int) -> str:
+        return toks[k].text.lower() if 0 <= k < n else ""
+
+    return (low(i + 1) == "and" and low(i + 2) in me) or (low(i - 1) == "and" and low(i - 2) in me)
+
+
 def _coordinated(ctx: _NameContext, i: int) -> bool:
     """'Will and I', 'me and Precious', 'Joy, Hope and Faith', 'Blessing and Comfort'."""
+    if _beside_me(ctx, i, ("i", "me", "myself")):
+        return True
     toks, n = ctx.toks, ctx.n
-    nxt = toks[i + 1].text.lower() if i + 1 < n else ""
-    after = toks[i + 2].text.lower() if i + 2 < n else ""
-    prv = toks[i - 1].text.lower() if i >= 1 else ""
-    before = toks[i - 2].text.lower() if i >= 2 else ""
-    if nxt == "and" and after in ("i", "me", "myself"):
-        return True
-    if prv == "and" and before in ("me", "i", "myself"):
-        return True
     for j in (i + 2, i - 2):
         between = toks[(i + j) // 2].text.lower() if 0 <= j < n else ""
         if 0 <= j < n and between in ("and", ",", "&") and _name_word(ctx, j):
@@ -210,16 +214,11 @@ def _coordinated(ctx: _NameContext, i: int) -> bool:
 
 def _coordinated_with_me(ctx: _NameContext, i: int) -> bool:
     """'me and will', 'jess and i', or joined to a name already found ('sue and precious')."""
-    toks, n = ctx.toks, ctx.n
-    nxt = toks[i + 1].text.lower() if i + 1 < n else ""
-    after = toks[i + 2].text.lower() if i + 2 < n else ""
-    prv = toks[i - 1].text.lower() if i >= 1 else ""
-    before = toks[i - 2].text.lower() if i >= 2 else ""
-    if (nxt == "and" and after in ("i", "me")) or (prv == "and" and before in ("me", "i")):
+    if _beside_me(ctx, i, ("i", "me")):
         return True
-    return (nxt == "and" and i + 2 < n and ctx.is_name[i + 2]) or (
-        prv == "and" and i >= 2 and ctx.is_name[i - 2]
-    )
+    toks, n = ctx.toks, ctx.n
+    after_and = i + 2 < n and toks[i + 1].text.lower() == "and" and ctx.is_name[i + 2]
+    return after_and or (i >= 2 and toks[i - 1].text.lower() == "and" and ctx.is_name[i - 2])
 
 
 def _name_word(ctx: _NameContext, j: int) -> bool:
