@@ -19,7 +19,7 @@ from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.submissions import Submission
-from reporting.write_traces import reporter_write
+from reporting.write_traces import one_writer, reporter_write
 
 
 class ReceiptNotFound(Exception):
@@ -57,7 +57,7 @@ class SealingKey:
 
 def sealing_key(group: str = "default") -> SealingKey:
     """The group's key to seal to; `pinning.UnverifiedGroupKey` if its signature fails."""
-    row = ReviewGroup.get_by_id(group)
+    row = ReviewGroup.sealing_columns(group)
     return SealingKey(row.name, row.key_gen, pinning.verified_public_key(row))
 
 
@@ -91,7 +91,7 @@ def file_report(
         digest = receipts.receipt_digest(code, pepper)
         row = _report_row(report_id, period, submission, key, digest, narrative)
         try:
-            with reporter_write(), database.atomic():
+            with reporter_write(), one_writer(), database.atomic():
                 # Reviewers can reply at once; only the receipt opens what they seal.
                 Report.insert_row(
                     **row, reply_key=receipts.reply_public_key(code, report_id, pepper)

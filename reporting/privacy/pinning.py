@@ -26,6 +26,7 @@ No Flask. The web app registers its pin for its database at start-up (`configure
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import weakref
 from collections.abc import Mapping
@@ -76,6 +77,14 @@ def sign_key(seed: bytes, group: str, gen: int, public: bytes) -> bytes:
 def signature_valid(pin: bytes, group: str, gen: int, public: bytes, signature) -> bool:
     if not signature or not public:
         return False
+    return _verifies(bytes(pin), group, gen, bytes(public), bytes(signature))
+
+
+@functools.lru_cache(maxsize=256)
+def _verifies(pin: bytes, group: str, gen: int, public: bytes, signature: bytes) -> bool:
+    """Ed25519 verification, remembered by its exact inputs: every filing checks its
+    group's key, and a pure function of the bytes need not run twice (a changed key or
+    signature is new input and is verified afresh)."""
     try:
         Ed25519PublicKey.from_public_bytes(pin).verify(
             bytes(signature), key_message(group, gen, public)
