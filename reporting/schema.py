@@ -23,6 +23,10 @@ from reporting.models import (
     Membership,
     Message,
     Note,
+    PulseCode,
+    PulseResponse,
+    PulseSpentToken,
+    PulseWave,
     Release,
     ReleasedCell,
     Report,
@@ -171,6 +175,11 @@ def _v7_staff_sessions(db: Database) -> None:
     db.create_tables([StaffSession], safe=True)
 
 
+def _v8_pulse_surveys(db: Database) -> None:
+    """Pulse waves, their unused codes, spent tokens and responses (reporting/pulse/)."""
+    db.create_tables([PulseWave, PulseCode, PulseSpentToken, PulseResponse], safe=True)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
@@ -179,6 +188,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (5, _v5_no_insertion_order),
     (6, _v6_signed_group_keys),
     (7, _v7_staff_sessions),
+    (8, _v8_pulse_surveys),
 )
 LATEST = MIGRATIONS[-1][0]
 

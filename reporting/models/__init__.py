@@ -9,6 +9,7 @@ what schema.py creates and prepares.
 from __future__ import annotations
 
 from reporting.models.base import BaseModel, BytesField, Housekeeping, SchemaVersion
+from reporting.models.pulse import PulseCode, PulseResponse, PulseSpentToken, PulseWave
 from reporting.models.releases import ActionSummary, Release, ReleasedCell
 from reporting.models.reports import LegalHold, Message, Note, Report, ReportRead, StepAside
 from reporting.models.staff import (
@@ -40,6 +41,10 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AuditEntry,
     Housekeeping,
     StaffSession,
+    PulseWave,
+    PulseCode,
+    PulseSpentToken,
+    PulseResponse,
 )
 
 __all__ = [
@@ -54,6 +59,10 @@ __all__ = [
     "Membership",
     "Message",
     "Note",
+    "PulseCode",
+    "PulseResponse",
+    "PulseSpentToken",
+    "PulseWave",
     "Release",
     "ReleasedCell",
     "Report",

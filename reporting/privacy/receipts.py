@@ -36,10 +36,16 @@ def format_receipt(code: str) -> str:
 
 def normalise(text: str) -> str | None:
     """The canonical 16 symbols of a receipt as typed, or None if it cannot be one."""
+    return normalise_symbols(text, LENGTH)
+
+
+def normalise_symbols(text: str, length: int) -> str | None:
+    """``length`` symbols of the alphabet as typed (case, separators and look-alikes
+    forgiven), or None if the text cannot be such a code."""
     if not isinstance(text, str) or len(text) > 64:
         return None
     code = text.translate(_SEPARATORS).upper().translate(_CONFUSABLE)
-    if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
+    if len(code) != length or any(ch not in ALPHABET for ch in code):
         return None
     return code
 

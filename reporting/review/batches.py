@@ -26,7 +26,14 @@ from peewee import Case
 
 from reporting import config
 from reporting.db import database, is_sqlite
-from reporting.models import Housekeeping, Message, Report, ReportRead
+from reporting.models import (
+    Housekeeping,
+    Message,
+    PulseResponse,
+    PulseSpentToken,
+    Report,
+    ReportRead,
+)
 
 HOUSEKEEPING_NAME = "batch"
 CHUNK = 500
@@ -112,7 +119,8 @@ def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
 
 
 # What a reporter writes: rebuilt at every batch so that nothing orders it within the day.
-REWRITTEN = (Report, Message)
+# Pulse responses and spent tokens are written by respondents as reports are by reporters.
+REWRITTEN = (Report, Message, PulseResponse, PulseSpentToken)
 
 
 def rewrite_in_key_order() -> None:

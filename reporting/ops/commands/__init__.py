@@ -10,6 +10,7 @@ from reporting.ops import instance
 from reporting.ops.commands import accounts as accounts_cli
 from reporting.ops.commands import audit as audit_cli
 from reporting.ops.commands import backup as backup_cli
+from reporting.ops.commands import pulse as pulse_cli
 from reporting.ops.commands import retention as retention_cli
 from reporting.ops.commands import review as review_cli
 from reporting.ops.commands import rotation as rotation_cli
@@ -185,6 +186,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(accounts_cli.user_group)
     app.cli.add_command(tokens_cli.token_group)
+    app.cli.add_command(pulse_cli.pulse_group)
     app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(rotation_cli.rotate_key_command)
     app.cli.add_command(retention_cli.hold_group)
