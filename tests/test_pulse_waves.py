@@ -236,3 +236,22 @@ def test_the_cli_opens_issues_codes_as_csv_lists_and_closes(app, runner, tmp_pat
         ]
     )
     assert result.exit_code != 0 and "no instrument 'nope'" in result.output
+
+
+def test_a_comment_is_sealed_to_reviewers_and_only_where_the_instrument_takes_one(app, ctx):
+    from reporting.models import ReviewGroup
+    from reporting.pulse.responses import comment_context
+
+    pepper, units = ctx
+    wave = open_wave("psych-safety-7", OPENS, CLOSES, pepper=pepper)
+    (code,) = issue_codes(wave, units[0], 1, pepper=pepper)
+    token = assisted_token(wave, code, pepper=pepper, today=TODAY)
+    with pytest.raises(WaveError, match="at most 2000"):
+        submit(wave, token, unit=units[0], role="nursing", answers=ALL_AGREE, units=units,
+               roles=ROLES, today=TODAY, comment="x" * 2001)  # fmt: skip
+    submit(wave, token, unit=units[0], role="nursing", answers=ALL_AGREE, units=units,
+           roles=ROLES, today=TODAY, comment="Handover on nights is rushed.")  # fmt: skip
+    row = PulseResponse.get()
+    assert b"Handover" not in bytes(row.comment)
+    assert row.sealed_gen == ReviewGroup.default().key_gen
+    assert comment_context(row.id).startswith(b"pulse-response:")

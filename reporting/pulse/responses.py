@@ -32,13 +32,15 @@ from peewee import IntegrityError
 
 from reporting.db import database
 from reporting.models import PulseCode, PulseResponse, PulseSpentToken
-from reporting.privacy import blind_rsa
+from reporting.privacy import blind_rsa, crypto
 from reporting.pulse import instruments
 from reporting.pulse.codes import code_digest, normalise
 from reporting.pulse.waves import WaveError, answering, private_key, public_key
+from reporting.reports import sealing_key
 from reporting.write_traces import reporter_write
 
 PREFER_NOT = "prefer-not"
+MAX_COMMENT = 2000
 CODE_REFUSED = (
     "This code has already been used, or was not issued for this survey. Each code answers "
     "once; ask whoever gave it to you for another."
@@ -90,6 +92,11 @@ def assisted_token(wave_id: str, code_text: str, *, pepper: bytes, today: dt.dat
     return Token(blinded.prepared, blind_rsa.finalize(key, blinded, blind_sig))
 
 
+def comment_context(response_id: str) -> bytes:
+    """Associated data binding a sealed comment to its response."""
+    return b"pulse-response:" + response_id.encode("ascii") + b":comment"
+
+
 def token_digest(message: bytes) -> str:
     return hashlib.sha256(b"pulse-token:" + message).hexdigest()
 
@@ -105,9 +112,12 @@ def submit(
     units: Iterable[str],
     roles: Iterable[str],
     today: dt.date,
-    sealed_comment: tuple[bytes, int] | None = None,
+    comment: str = "",
 ) -> None:
-    """Store one response for a valid, unspent token; WaveError in plain words otherwise."""
+    """Store one response for a valid, unspent token; WaveError in plain words otherwise.
+
+    ``comment`` must already be scrubbed (and shown back to the respondent, as narratives
+    are); it is sealed here to the default review group's key, like a narrative."""
     wave = answering(wave_id, today)
     if not blind_rsa.verify(public_key(wave), token.message, token.signature):
         raise WaveError("this answer form was not issued for this survey: start again with a code")
@@ -117,18 +127,29 @@ def submit(
         raise WaveError("choose your unit from the list, or 'Prefer not to say'")
     if role not in set(roles):
         raise WaveError("choose your staff group from the list")
-    comment, gen = sealed_comment if sealed_comment else (None, None)
+    if comment and not instrument.comment:
+        raise WaveError("this survey takes no comment")
+    if len(comment) > MAX_COMMENT:
+        raise WaveError(f"the comment is {len(comment)} characters; at most {MAX_COMMENT}")
+    response_id = secrets.token_hex(16)
+    sealed, gen = None, None
+    if comment:
+        key = sealing_key("default")
+        sealed, gen = (
+            crypto.seal(comment.encode("utf-8"), key.public, comment_context(response_id)),
+            key.gen,
+        )
     try:
         with reporter_write(), database.atomic():
             PulseSpentToken.insert(digest=token_digest(token.message), wave=wave.id).execute()
             PulseResponse.insert(
-                id=secrets.token_hex(16),
+                id=response_id,
                 wave=wave.id,
                 unit=unit,
                 role=role,
                 answers=json.dumps(checked[0], sort_keys=True),
                 optional_answers=json.dumps(checked[1], sort_keys=True),
-                comment=comment,
+                comment=sealed,
                 sealed_gen=gen,
             ).execute()
     except IntegrityError as exc:
