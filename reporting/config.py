@@ -74,6 +74,9 @@ class Defaults:
     # after a month ends (in TIMEZONE) it is released.
     RELEASE_THRESHOLD = 5
     RELEASE_LAG_DAYS = 3
+    # Pulse surveys: a unit's results are released only where its respondents reach this
+    # share of the codes issued there (below it, a few answers do not speak for the unit).
+    PULSE_MIN_RESPONSE_RATE = 0.3
 
     # Review groups and the kinds of report each reads (each kind goes to exactly one group),
     # e.g. {"patient-safety": ["near-miss"], "ethics": ["moral-distress"]}. Each group has
@@ -117,6 +120,8 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
         raise ConfigError("MAX_NARRATIVE_CHARS must be positive")
     if int(config["RELEASE_THRESHOLD"]) < 3:
         raise ConfigError("RELEASE_THRESHOLD (k) must be at least 3")
+    if not 0 < float(config["PULSE_MIN_RESPONSE_RATE"]) <= 1:
+        raise ConfigError("PULSE_MIN_RESPONSE_RATE must be a share above 0 and at most 1")
     if int(config["RELEASE_LAG_DAYS"]) < 0:
         raise ConfigError("RELEASE_LAG_DAYS must be 0 or more")
     if int(config["PROXY_FIX_HOPS"]) < 0:

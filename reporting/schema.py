@@ -24,6 +24,8 @@ from reporting.models import (
     Message,
     Note,
     PulseCode,
+    PulseRelease,
+    PulseReleasedCell,
     PulseResponse,
     PulseSpentToken,
     PulseWave,
@@ -176,8 +178,9 @@ def _v7_staff_sessions(db: Database) -> None:
 
 
 def _v8_pulse_surveys(db: Database) -> None:
-    """Pulse waves, their unused codes, spent tokens and responses (reporting/pulse/)."""
-    db.create_tables([PulseWave, PulseCode, PulseSpentToken, PulseResponse], safe=True)
+    """Pulse waves, their unused codes, spent tokens, responses and releases (reporting/pulse/)."""
+    models = [PulseWave, PulseCode, PulseSpentToken, PulseResponse, PulseRelease, PulseReleasedCell]
+    db.create_tables(models, safe=True)
 
 
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (

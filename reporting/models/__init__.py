@@ -9,7 +9,14 @@ what schema.py creates and prepares.
 from __future__ import annotations
 
 from reporting.models.base import BaseModel, BytesField, Housekeeping, SchemaVersion
-from reporting.models.pulse import PulseCode, PulseResponse, PulseSpentToken, PulseWave
+from reporting.models.pulse import (
+    PulseCode,
+    PulseRelease,
+    PulseReleasedCell,
+    PulseResponse,
+    PulseSpentToken,
+    PulseWave,
+)
 from reporting.models.releases import ActionSummary, Release, ReleasedCell
 from reporting.models.reports import LegalHold, Message, Note, Report, ReportRead, StepAside
 from reporting.models.staff import (
@@ -45,6 +52,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PulseCode,
     PulseSpentToken,
     PulseResponse,
+    PulseRelease,
+    PulseReleasedCell,
 )
 
 __all__ = [
@@ -60,6 +69,8 @@ __all__ = [
     "Message",
     "Note",
     "PulseCode",
+    "PulseRelease",
+    "PulseReleasedCell",
     "PulseResponse",
     "PulseSpentToken",
     "PulseWave",

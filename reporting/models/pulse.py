@@ -7,7 +7,7 @@ spent token row holds only a digest of the token, and responses are keyed by ran
 
 from __future__ import annotations
 
-from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, CompositeKey, DateField, ForeignKeyField, IntegerField, TextField
 
 from reporting.models.base import BaseModel, BytesField
 
@@ -66,3 +66,31 @@ class PulseResponse(BaseModel):
 
     class Meta:
         without_rowid = True
+
+
+class PulseRelease(BaseModel):
+    """A closed wave's frozen tables: built once, never changed (like a month's release)."""
+
+    wave = ForeignKeyField(PulseWave, primary_key=True, backref="release", on_delete="RESTRICT")
+    threshold = IntegerField()
+    min_response_rate = TextField()  # as written in the config, e.g. "0.3"
+    included_units = TextField()  # JSON list: units that reached the response-rate floor
+    left_out_respondents = IntegerField()
+    cells_published = IntegerField()
+    cells_hidden = IntegerField()
+    hidden_at_least_k = IntegerField()
+    built = DateField()
+
+
+class PulseReleasedCell(BaseModel):
+    """A published (value) or hidden (null) cell of a wave's release."""
+
+    release = ForeignKeyField(PulseRelease, backref="cells", on_delete="RESTRICT")
+    org = CharField(max_length=90)  # *, d:<department> or u:<unit>
+    role = CharField(max_length=20)
+    measure = CharField(max_length=40)
+    band = CharField(max_length=14)
+    value = IntegerField(null=True)
+
+    class Meta:
+        primary_key = CompositeKey("release", "org", "role", "measure", "band")

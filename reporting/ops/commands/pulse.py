@@ -8,12 +8,15 @@ import datetime as dt
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from reporting.db import database
 from reporting.pulse import instruments
 from reporting.pulse.codes import issue_codes
 from reporting.pulse.waves import WaveError, close_wave, list_waves, open_wave
+from reporting.releases.pulse_release import release_wave
+from reporting.taxonomy import ROLES
 from reporting.web.auditing import audit
 from reporting.web.services import services
 
@@ -88,6 +91,37 @@ def pulse_codes(wave_id: str, unit: str, count: int, out: str | None) -> None:
             stream.close()
     if out:
         click.echo(f"{count} codes for {unit} written to {out}; they are not stored anywhere else")
+
+
+@pulse_group.command("release")
+@click.argument("wave_id", metavar="WAVE")
+@with_appcontext
+def pulse_release(wave_id: str) -> None:
+    """Release a closed wave's tables through the suppression engine (once, never changed)."""
+    taxonomy = services().require_taxonomy()
+    departments = {code: unit.department for code, unit in taxonomy.units.items()}
+    try:
+        with database.connection_context():
+            summary = release_wave(
+                wave_id,
+                threshold=int(current_app.config["RELEASE_THRESHOLD"]),
+                min_rate=float(current_app.config["PULSE_MIN_RESPONSE_RATE"]),
+                departments=departments,
+                roles=list(ROLES),
+                today=services().clock().date(),
+            )
+    except WaveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit("pulse-release", wave_id, {"published": summary.published, "hidden": summary.hidden})
+    click.echo(
+        f"released wave {wave_id}: {summary.published} cells published, {summary.hidden} "
+        f"hidden ({summary.hidden_at_least_k} of them with a count of at least k)"
+    )
+    if summary.left_out_units:
+        click.echo(
+            f"below the response-rate floor, left out of every table: "
+            f"{', '.join(summary.left_out_units)} ({summary.left_out_respondents} respondents)"
+        )
 
 
 @pulse_group.command("list")
