@@ -199,3 +199,54 @@ def test_the_cli_releases_a_closed_wave_and_names_units_left_out(app, runner):
     assert f"left out of every table: {units[1]} (6 respondents)" in result.output
     result = runner.invoke(args=["pulse", "release", wave])
     assert result.exit_code != 0 and "already released" in result.output
+
+
+def test_the_api_returns_released_cells_and_percentages_from_published_counts_only(app, client):
+    import datetime as dt
+
+    from attacker import leadership_token
+
+    from reporting.db import database
+    from reporting.pulse.codes import issue_codes
+    from reporting.pulse.responses import assisted_token, submit
+    from reporting.pulse.waves import close_wave, open_wave
+    from reporting.releases.pulse_release import release_wave, released_cells
+
+    today = app.extensions["reporting"].clock().date()
+    with app.app_context(), database.connection_context():
+        found = app.extensions["reporting"]
+        taxonomy = found.require_taxonomy()
+        departments = {u: unit.department for u, unit in taxonomy.units.items()}
+        units = sorted(departments)[:3]
+        wave = open_wave("psych-safety-7", today - dt.timedelta(days=3), today, pepper=found.pepper)
+        rng = random.Random(5)
+        for unit, answering in zip(units, (14, 9, 3), strict=True):
+            for code in issue_codes(wave, unit, answering, pepper=found.pepper):
+                token = assisted_token(wave, code, pepper=found.pepper, today=today)
+                answers = {i.id: rng.choice([2, 4, 6, 7]) for i in PS7.items}
+                submit(wave, token, unit=unit, role=rng.choice(ROLES[:2]), answers=answers,
+                       units=departments, roles=ROLES, today=today)  # fmt: skip
+        close_wave(wave)
+        release_wave(wave, threshold=K, min_rate=0.3, departments=departments, roles=ROLES,
+                     today=today)  # fmt: skip
+        stored = released_cells(wave)
+    assert client.get("/api/v1/pulse").status_code == 401
+    auth = {"Authorization": f"Bearer {leadership_token(app)}"}
+    body = client.get("/api/v1/pulse", headers=auth).get_json()
+    (answer,) = body["waves"]
+    cells = {(c["org"], c["role"], c["measure"], c["band"]): c["count"] for c in answer["cells"]}
+    assert cells == stored
+    assert any(v is None for v in cells.values()) and any(v is not None for v in cells.values())
+    for entry in answer["percent_favourable"]:
+        key = (entry["org"], entry["role"], entry["measure"])
+        counts = [cells[(*key, b)] for b in ("favourable", "neutral", "unfavourable")]
+        expected = (
+            None if None in counts or sum(counts) == 0 else round(100 * counts[0] / sum(counts), 1)
+        )
+        assert entry["percent"] == expected
+    assert (
+        client.get(f"/api/v1/pulse?wave={wave}", headers=auth).get_json()["waves"][0]["wave"]
+        == wave
+    )
+    assert client.get(f"/api/v1/pulse?wave={'0' * 32}", headers=auth).status_code == 404
+    assert client.get("/api/v1/pulse?wave=nope", headers=auth).status_code == 400

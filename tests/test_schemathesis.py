@@ -41,6 +41,7 @@ OPERATIONS = [
     "POST /follow-up",
     "POST /follow-up/messages",
     "GET /trends",
+    "GET /pulse",
     "GET /taxonomy",
     "GET /openapi.json",
 ]

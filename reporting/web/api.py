@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from reporting import reports, submissions
-from reporting.releases import trends
+from reporting.releases import pulse_results, trends
 from reporting.review import conversation
 from reporting.web.auth import api_role_required
 from reporting.web.errors import api_error
 from reporting.web.openapi import openapi_document
+from reporting.web.openapi.pulse import WAVE_PATTERN
 from reporting.web.ratelimit import filing_limit, limiter, receipt_limit
 from reporting.web.security import csrf
 from reporting.web.services import current_period, file_live_report, released_cells, services
@@ -166,6 +169,19 @@ def trends_query():
         return api_error(400, "This query is outside what can be published.", exc.fields)
     body = released_cells().answer_json(query, taxonomy)
     return Response(body, mimetype="application/json")
+
+
+@bp.get("/pulse")
+@api_role_required("leadership")
+def pulse():
+    """Released pulse waves: lookups in their frozen cells, never a count of responses."""
+    wave = request.args.get("wave")
+    if wave is not None and re.fullmatch(WAVE_PATTERN[1:-1], wave) is None:
+        return api_error(400, "This is not a wave id.", {"wave": "32 hexadecimal characters"})
+    try:
+        return jsonify({"waves": pulse_results.released_waves(wave)})
+    except pulse_results.UnknownWave:
+        return api_error(404, "No released wave has this id.")
 
 
 @bp.get("/taxonomy")

@@ -11,6 +11,7 @@ from typing import Any
 
 from reporting.taxonomy import Taxonomy
 from reporting.web.openapi.paths import paths
+from reporting.web.openapi.pulse import pulse_paths, pulse_schemas
 from reporting.web.openapi.schemas import schemas
 
 
@@ -28,12 +29,12 @@ def openapi_document(taxonomy: Taxonomy, max_narrative: int) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": paths(taxonomy),
+        "paths": {**paths(taxonomy), **pulse_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": schemas(taxonomy, max_narrative),
+            "schemas": {**schemas(taxonomy, max_narrative), **pulse_schemas()},
         },
     }
