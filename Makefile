@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale clean
+.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale bench-pulse clean
 
 EXTRAS := test,dev,postgres,redis
 
@@ -75,6 +75,10 @@ bench: $(STAMP)
 ## De-identification recall, kept clinical text and speed on the shipped corpus.
 bench-deid: $(STAMP)
 	$(BIN)/python bench/deid_corpus.py
+
+## Pulse: 5,000 respondents' token exchange + submission with 2 processes, and the release.
+bench-pulse: $(STAMP)
+	$(BIN)/python bench/pulse.py
 
 ## Trends: release build time and memory, lookups under gunicorn against a raw GROUP BY.
 bench-review: $(STAMP)

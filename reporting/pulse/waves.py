@@ -9,6 +9,7 @@ responses and deletes the unused codes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from reporting.db import database
 from reporting.models import PulseCode, PulseResponse, PulseWave
+from reporting.models.prepared import get_by_key
 from reporting.privacy import blind_rsa, crypto
 from reporting.pulse import instruments
 
@@ -86,7 +88,7 @@ def open_wave(instrument_id: str, opens: dt.date, closes: dt.date, *, pepper: by
 
 
 def get_wave(wave_id: str) -> PulseWave:
-    wave = PulseWave.get_or_none(PulseWave.id == wave_id)
+    wave = get_by_key(PulseWave, wave_id)
     if wave is None:
         raise WaveError(f"no pulse wave {wave_id!r}")
     return wave
@@ -114,11 +116,23 @@ def close_wave(wave_id: str) -> int:
 
 
 def public_key(wave: PulseWave) -> rsa.RSAPublicKey:
-    return serialization.load_der_public_key(bytes(wave.public_key))
+    return _load_public(bytes(wave.public_key))
 
 
 def private_key(wave: PulseWave, pepper: bytes) -> rsa.RSAPrivateKey:
-    der = crypto.unwrap_private_key(bytes(wave.sealed_private_key), pepper, _key_context(wave.id))
+    return _load_private(wave.id, bytes(wave.sealed_private_key), pepper)
+
+
+# Loading checks the key (about 50 ms for the private one); every exchange signs with it,
+# so the loaded keys are kept by their exact stored bytes.
+@functools.lru_cache(maxsize=8)
+def _load_public(der: bytes) -> rsa.RSAPublicKey:
+    return serialization.load_der_public_key(der)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_private(wave_id: str, sealed: bytes, pepper: bytes) -> rsa.RSAPrivateKey:
+    der = crypto.unwrap_private_key(sealed, pepper, _key_context(wave_id))
     return serialization.load_der_private_key(der, password=None)
 
 
