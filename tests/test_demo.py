@@ -163,3 +163,27 @@ def test_demo_refuses_a_non_empty_instance(make_app, initialised, clock, what):
     assert "the instance is not empty" in result.output
     assert report_count() == before
     assert (initialised / "taxonomy.toml").read_text() == EXAMPLE_TAXONOMY
+
+
+def test_demo_releases_two_pulse_waves_with_one_department_improving(make_app, initialised):
+    from reporting.models import PulseWave
+    from reporting.releases.pulse_release import percent, released_cells
+
+    app = make_app()
+    result = app.test_cli_runner().invoke(args=SMALL)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("released pulse wave") == 2
+    taxonomy = parse_taxonomy(demo.demo_taxonomy_text())
+    improving = sorted(taxonomy.departments)[0]
+    with database.connection_context():
+        waves = list(PulseWave.select().order_by(PulseWave.opens))
+        assert [w.status for w in waves] == ["released", "released"]
+        shares = []
+        for wave in waves:
+            cells = released_cells(wave.id)
+            key = (f"d:{improving}", "*", "psych-safety")
+            shares.append(
+                percent(*(cells[(*key, b)] for b in ("favourable", "neutral", "unfavourable")))
+            )
+    assert shares[0] is not None and shares[1] is not None
+    assert shares[1] > shares[0] + 20, shares  # the intervention shows in published counts

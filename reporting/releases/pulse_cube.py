@@ -6,16 +6,21 @@ Pure: plain response tuples in, ``disclosure.Cell``s and ``Relation``s out. A ce
 - org: ``*`` (organisation), ``d:<department>``, ``u:<unit>``, or ``r:*`` (respondents who
   chose "prefer not to say": counted in the organisation only, never shown);
 - role: ``*``, a staff group, or ``r`` (staff group not given: never shown). Staff groups
-  are broken down for departments and the organisation, not for units: a unit's staff
-  groups are a handful of people each, hidden whatever the release, and every such cell
-  would only cost the engine time and other cells;
+  are broken down for the organisation only: within a department or a unit they are a
+  handful of people each, hidden whatever the release, and each such cell would cost
+  the engine time and force other cells (a department's own figures) to be hidden with it;
 - measure and band: ``respondents``/``*``, or an item or composite with ``favourable``,
   ``neutral`` or ``unfavourable`` (an item's bands count respondents; a composite's bands
   count answers to its items).
 
-Relations: the organisation is its departments plus ``r:*``, a department its units; ``*``
-over staff groups is the groups plus ``r``; an item's three bands add up to the respondents
-(every item is required); a composite's band is the sum of its items' bands.
+Units publish respondents and composites only; items are for departments and the
+organisation (a unit's answers to one item split three ways are mostly under k, and
+hiding them drags its department's figures down with them).
+
+Relations: the organisation is its departments plus ``r:*``, a department its units; the
+organisation's ``*`` over staff groups is the groups plus ``r``; an item's three bands add
+up to the respondents (every item is required); a composite's band is the sum of its
+items' bands.
 
 Units below the response-rate floor (respondents against codes issued there) are left out
 of every table, organisation included, so nothing published contains their answers; the
@@ -94,10 +99,11 @@ def build_cube(
         leaf_role = row.role if row.role in role_list else ROLE_RESIDUAL
         for measure, band in _measures_of(instrument, row.answers):
             counts[(leaf_org, leaf_role, measure, band)] += 1
+    unit_measures = [(m, b) for m, b in measures if m == RESPONDENTS or m in instrument.composites]
     cells: dict[tuple, Cell] = {}
     for org in orgs:
-        for role in [ALL, *role_list, ROLE_RESIDUAL] if not org.startswith("u:") else [ALL]:
-            for measure, band in measures:
+        for role in [ALL, *role_list, ROLE_RESIDUAL] if org == ALL else [ALL]:
+            for measure, band in unit_measures if org.startswith("u:") else measures:
                 cells[(org, role, measure, band)] = Cell(
                     value=0,
                     publishable=org != ORG_RESIDUAL and role != ROLE_RESIDUAL,
@@ -105,6 +111,9 @@ def build_cube(
                 )
     _fill(cells, counts, inside, departments, role_list)
     relations = _relations(instrument, orgs, inside, departments, role_list, measures)
+    relations = [
+        r for r in relations if all(key in cells for key in (r.parent, *r.children))
+    ]  # a unit's item cells do not exist: relations through them are dropped
     return PulseCube(cells, relations, inside, outside, len(rows) - len(kept))
 
 
@@ -136,8 +145,10 @@ def _fill(cells, counts, units, departments, role_list) -> None:
         if org.startswith("u:"):
             orgs.append(f"d:{departments[org[2:]]}")
         for o in orgs:
-            for r in (role, ALL) if not o.startswith("u:") else (ALL,):
-                cells[(o, r, measure, band)].value += n
+            for r in (role, ALL) if o == ALL else (ALL,):
+                key = (o, r, measure, band)
+                if key in cells:
+                    cells[key].value += n
 
 
 def _relations(instrument, orgs, units, departments, role_list, measures) -> list[Relation]:
@@ -145,19 +156,16 @@ def _relations(instrument, orgs, units, departments, role_list, measures) -> lis
     depts = [o for o in orgs if o.startswith("d:")]
     roles = [ALL, *role_list, ROLE_RESIDUAL]
     for measure, band in measures:
-        for role in roles:
-            children = tuple((d, role, measure, band) for d in depts)
-            relations.append(
-                Relation(
-                    (ALL, role, measure, band), (*children, (ORG_RESIDUAL, role, measure, band))
-                )
-            )
+        children = tuple((d, ALL, measure, band) for d in depts)
+        relations.append(
+            Relation((ALL, ALL, measure, band), (*children, (ORG_RESIDUAL, ALL, measure, band)))
+        )
         for d in depts:
             members = [u for u in units if departments[u] == d[2:]]
             children = tuple((f"u:{u}", ALL, measure, band) for u in members)
             relations.append(Relation((d, ALL, measure, band), children))
     for org in orgs:
-        grouped = not org.startswith("u:")
+        grouped = org == ALL
         if grouped:
             for measure, band in measures:
                 children = tuple((org, r, measure, band) for r in [*role_list, ROLE_RESIDUAL])

@@ -154,6 +154,7 @@ def demo_command(months: int, scale: float, seed: int) -> None:
                 policy=found.release_policy,
                 clock=found.clock,
                 routes=found.review_routes,
+                pulse_min_rate=float(current_app.config["PULSE_MIN_RESPONSE_RATE"]),
             )
         except demo.InstanceNotEmpty as exc:
             raise click.ClickException(str(exc)) from exc
@@ -173,6 +174,12 @@ def demo_command(months: int, scale: float, seed: int) -> None:
         f"built {len(result.releases)} releases: {published} cells published, {hidden} hidden "
         f"({at_least_k} of them with a count of at least k)"
     )
+    for wave in result.pulse:
+        click.echo(
+            f"released pulse wave {wave.wave}: {wave.published} cells published, "
+            f"{wave.hidden} hidden; units below the response floor: "
+            f"{', '.join(wave.left_out_units) or 'none'}"
+        )
     click.echo(f"done in {time.monotonic() - started:.0f} s. Start the app (make run) and log in:")
     click.echo("  URL:      http://127.0.0.1:5000/login")
     click.echo(f"  username: {result.username}")

@@ -2,20 +2,22 @@
 
 Refuses any instance that already holds reports, releases or accounts; otherwise writes
 the demo taxonomy (only over `reporting init`'s untouched example), files the synthetic
-reports, builds the releases due and creates a leadership login.
+reports, builds the releases due, runs and releases two pulse waves, and creates a
+leadership login.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporting import accounts, reports
 from reporting.models import Release, Report, User
 from reporting.ops.demo.generator import Volume, generate
 from reporting.ops.demo.hospital import demo_taxonomy_text
+from reporting.ops.demo.pulse import two_waves
 from reporting.ops.instance import EXAMPLE_TAXONOMY
 from reporting.periods import Clock, months_ending
 from reporting.privacy.deid import Scrubber
@@ -48,6 +50,7 @@ class DemoResult:
     releases: list[Release]
     username: str
     password: str
+    pulse: list = field(default_factory=list)  # PulseReleaseSummary of the two waves
 
     @property
     def total(self) -> int:
@@ -64,6 +67,7 @@ def run(
     clock: Clock,
     hasher=accounts.DEFAULT_HASHER,
     routes: dict[str, str] | None = None,
+    pulse_min_rate: float = 0.3,
 ) -> DemoResult:
     """Fill an empty instance: taxonomy (if still the example), reports, releases, an account.
 
@@ -85,6 +89,8 @@ def run(
     items = list(generate(taxonomy, periods, volume, scrubber))
     reports.store_prepared(items, pepper=pepper, routes=routes)
     built = builder.build_due(taxonomy, policy, clock)
+    pulse = two_waves(taxonomy, pepper=pepper, today=clock().date(), threshold=policy.threshold,
+                      min_rate=pulse_min_rate, seed=volume.seed)  # fmt: skip
     password = secrets.token_urlsafe(15)
     accounts.create_user(DEMO_USERNAME, password, ["leadership"], hasher=hasher)
     return DemoResult(
@@ -94,4 +100,5 @@ def run(
         releases=built,
         username=DEMO_USERNAME,
         password=password,
+        pulse=pulse,
     )
