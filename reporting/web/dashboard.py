@@ -7,7 +7,14 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from reporting.releases import pulse_results
 from reporting.releases.dashboard import Dashboard, InvalidSelection, select
+from reporting.releases.dashboard.pulse_board import (
+    columns,
+    department_rows,
+    group_rows,
+    item_rows,
+)
 from reporting.taxonomy import KINDS
 from reporting.web.auditing import audit
 from reporting.web.auth import role_required
@@ -38,6 +45,22 @@ def _dashboard() -> Dashboard:
     except InvalidSelection as exc:
         abort(400, description="This view is not available: " + str(exc))
     return Dashboard(selection, released, taxonomy)
+
+
+@bp.get("/pulse")
+@role_required("leadership")
+def pulse():
+    """Released pulse waves by department, staff group and statement; lookups only."""
+    taxonomy = services().require_taxonomy()
+    waves = pulse_results.released_waves()
+    reports = released_cells().values
+    return render_template(
+        "dashboard/pulse.html",
+        columns=columns(waves),
+        departments=department_rows(waves, taxonomy, reports),
+        groups=group_rows(waves),
+        items=item_rows(waves),
+    )
 
 
 @bp.get("")

@@ -24,8 +24,9 @@ def pulse_paths() -> dict[str, Any]:
                     "Every released wave (or one, by id): counts of favourable, neutral and "
                     "unfavourable answers per item (organisation, departments) and "
                     "composite (units too), and respondents, by organisation, department "
-                    "and unit, and by staff group for the organisation. A hidden cell's count is null whatever its "
-                    "value; percent favourable is null where any of its counts is hidden. "
+                    "and unit, and by staff group for the organisation. A hidden cell's "
+                    "count is null whatever its value; percent favourable is null where "
+                    "any of its counts is hidden. "
                     "Needs a leadership session or a bearer token."
                 ),
                 "security": [{"bearer": []}, {"session": []}],
