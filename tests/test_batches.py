@@ -107,3 +107,20 @@ def test_reporting_batch_runs_it_from_the_command_line(backend, app, client, clo
     next_batch_time(clock)
     assert "1 reports and 0 reporter messages released" in cli(app, "batch")
     assert "nothing due; last batch 2026-11-15" in cli(app, "batch")
+
+
+def test_reporting_batch_now_releases_at_once_audited_and_once_a_day(backend, app, client, clock):
+    from reporting.models import AuditEntry
+
+    file_report(client)  # the schedule has not even started: a pilot's first day
+    with db(app):
+        assert Report.select().where(Report.in_inbox == True).count() == 0  # noqa: E712
+    assert "forced batch: 1 reports and 0 reporter messages released" in cli(app, "batch", "--now")
+    with db(app):
+        assert Report.select().where(Report.in_inbox == True).count() == 1  # noqa: E712
+        assert AuditEntry.select().where(AuditEntry.action == "batch-now").count() == 1
+    file_report(client)
+    refused = app.test_cli_runner().invoke(args=["batch", "--now"])
+    assert refused.exit_code != 0 and "already forced today" in refused.output
+    next_batch_time(clock)  # the schedule goes on: the next batch releases the second report
+    assert "1 reports and 0 reporter messages released" in cli(app, "batch")

@@ -118,6 +118,44 @@ def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
     return BatchResult(batch_date=latest, batches=passed, reports=released, messages=messages)
 
 
+FORCED_NAME = "batch-forced"
+
+
+class BatchRefused(Exception):
+    """A forced batch was asked for when it may not run; the message says why."""
+
+
+def run_now(now: datetime, settings: BatchSettings) -> BatchResult:
+    """Release everything waiting now, once per local day (`reporting batch --now`).
+
+    For a pilot's first day, or an inbox that must not wait for tomorrow. It narrows what a
+    batch hides: the reports it releases were filed between the last batch and now, so it is
+    audited by the caller and allowed once a day. The schedule is unchanged: the next
+    batch time releases what arrives after this one. Waiting counts are not advanced (they
+    count scheduled batches).
+    """
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    sqlite = is_sqlite(database)
+    transaction = database.atomic(lock_type="IMMEDIATE") if sqlite else database.atomic()
+    with transaction:
+        forced = Housekeeping.get_or_none(Housekeeping.name == FORCED_NAME)
+        if forced is not None and forced.last_run == today:
+            raise BatchRefused(
+                "a batch was already forced today; the next one runs at the batch time"
+            )
+        if Housekeeping.get_or_none(Housekeeping.name == HOUSEKEEPING_NAME) is None:
+            latest = latest_batch_date(now, settings)
+            Housekeeping.insert(name=HOUSEKEEPING_NAME, last_run=latest).execute()
+        released = _release_reports()
+        messages = _release_messages()
+        Housekeeping.insert(name=FORCED_NAME, last_run=today).on_conflict(
+            conflict_target=[Housekeeping.name], update={Housekeeping.last_run: today}
+        ).execute()
+    if released or messages:
+        rewrite_in_key_order()
+    return BatchResult(batch_date=today, batches=1, reports=released, messages=messages)
+
+
 # What a reporter writes: rebuilt at every batch so that nothing orders it within the day.
 # Pulse responses and spent tokens are written by respondents as reports are by reporters.
 REWRITTEN = (Report, Message, PulseResponse, PulseSpentToken)

@@ -11,13 +11,33 @@ from reporting.web.auditing import audit
 
 
 @click.command("batch")
+@click.option(
+    "--now",
+    "force",
+    is_flag=True,
+    help="Release everything waiting now, once a day (audited), without waiting for the time.",
+)
 @with_appcontext
-def batch_command() -> None:
+def batch_command(force: bool) -> None:
     """Run the daily batch (and other due housekeeping) if its time has passed."""
     from reporting.db import database
+    from reporting.review import batches
     from reporting.web.services import services
 
     settings = housekeeping.HousekeepingSettings.from_config(current_app.config)
+    if force:
+        with database.connection_context():
+            try:
+                result = batches.run_now(services().clock(), settings.batch)
+            except batches.BatchRefused as exc:
+                raise click.ClickException(str(exc)) from exc
+        audit("batch-now", result.batch_date.isoformat(),
+              {"reports": result.reports, "messages": result.messages})  # fmt: skip
+        click.echo(
+            f"forced batch: {result.reports} reports and {result.messages} reporter messages "
+            "released to reviewers now; the next batch runs at the usual time"
+        )
+        return
     with database.connection_context():
         result = housekeeping.run_due(settings, services().clock(), record=audit).batch
     if result.started:
