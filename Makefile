@@ -28,7 +28,10 @@ run: init
 	$(BIN)/gunicorn -c python:reporting.ops.gunicorn_conf wsgi:app
 
 ## Fill a fresh instance with a demo hospital, two years of synthetic reports and a login.
-demo: init
+# A throwaway instance (REPORTING_INSTANCE_PATH=/tmp/demo) gets its own recovery key beside
+# its folder (/tmp/demo-recovery-key.txt), so it never collides with the main instance's.
+demo: $(STAMP)
+	$(BIN)/reporting init $(if $(REPORTING_INSTANCE_PATH),--recovery-key-out "$(REPORTING_INSTANCE_PATH)-recovery-key.txt")
 	$(BIN)/reporting demo
 
 ## The unit and integration suite (SQLite).

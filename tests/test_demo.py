@@ -187,3 +187,10 @@ def test_demo_releases_two_pulse_waves_with_one_department_improving(make_app, i
             )
     assert shares[0] is not None and shares[1] is not None
     assert shares[1] > shares[0] + 20, shares  # the intervention shows in published counts
+
+
+def test_demo_prints_the_login_url_of_the_port_it_will_serve_on(make_app, initialised, monkeypatch):
+    monkeypatch.setenv("REPORTING_BIND", "127.0.0.1:8123")
+    result = make_app().test_cli_runner().invoke(args=SMALL)
+    assert result.exit_code == 0, result.output
+    assert "URL:      http://127.0.0.1:8123/login" in result.output

@@ -49,6 +49,15 @@ def test_init_never_overwrites_an_existing_recovery_key(instance_dir, recovery_k
             str(instance_dir), open_database(None, str(instance_dir)), str(recovery_key_file)
         )
     assert recovery_key_file.read_text() == "an older key"
+    # Refused before anything is made: no half-made instance for the next attempt to trip on.
+    assert not (instance_dir / "secrets.json").exists()
+    assert not (instance_dir / "taxonomy.toml").exists()
+    db = open_database(None, str(instance_dir))
+    with db.connection_context():
+        assert not db.get_tables()
+    other = recovery_key_file.parent / "second-key.txt"
+    initialise(str(instance_dir), open_database(None, str(instance_dir)), str(other))
+    assert other.exists() and (instance_dir / "secrets.json").exists()
 
 
 def test_cli_init_command(tmp_path, monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -181,7 +183,8 @@ def demo_command(months: int, scale: float, seed: int) -> None:
             f"{', '.join(wave.left_out_units) or 'none'}"
         )
     click.echo(f"done in {time.monotonic() - started:.0f} s. Start the app (make run) and log in:")
-    click.echo("  URL:      http://127.0.0.1:5000/login")
+    bind = os.environ.get("REPORTING_BIND", "127.0.0.1:5000")  # what `make run` serves on
+    click.echo(f"  URL:      http://{bind}/login")
     click.echo(f"  username: {result.username}")
     click.echo(f"  password: {result.password}")
 
