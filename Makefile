@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale bench-pulse clean
+.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale bench-pulse bench-floods clean
 
 EXTRAS := test,dev,postgres,redis
 
@@ -78,6 +78,10 @@ bench: $(STAMP)
 ## De-identification recall, kept clinical text and speed on the shipped corpus.
 bench-deid: $(STAMP)
 	$(BIN)/python bench/deid_corpus.py
+
+## Floods: other addresses' filing latency (p99, goal < 100 ms) while one address floods.
+bench-floods: $(STAMP)
+	$(BIN)/pytest -q -s -m "not postgres" tests/test_floods.py -k "flood_from_one_address"
 
 ## Pulse: 5,000 respondents' token exchange + submission with 2 processes, and the release.
 bench-pulse: $(STAMP)
