@@ -109,9 +109,12 @@ def test_a_full_conversation_from_filing_to_closing(
     assert scrubbed in page and "Quennell" not in page
 
     refused = act(reviewer, report_id, "status", status="referred", referral="")
-    assert refused.status_code == 400 and "choose where the report is referred" in (
-        refused.get_data(as_text=True)
+    refused_html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Choose where the report is referred to: Incident process, Ethics consultation" in (
+        refused_html
     )
+    assert "incident-process" not in refused_html.split("<form")[0]  # plain words, no codes
     referred = act(reviewer, report_id, "status", status="referred", referral="safeguarding")
     assert referred.status_code == 302
     assert "Safeguarding" in report_page(reviewer, report_id)

@@ -139,7 +139,9 @@ def change_status(
     changes: dict = {"status": status}
     if status == "referred":
         if referral not in REFERRALS:
-            raise NotAllowed("choose where the report is referred: " + ", ".join(REFERRALS))
+            raise NotAllowed(
+                "Choose where the report is referred to: " + ", ".join(REFERRALS.values()) + "."
+            )
         changes["referral"] = referral
     if status in FEEDBACK_STATUSES:
         changes["feedback_given"] = True

@@ -16,7 +16,7 @@ from flask_login import current_user
 from reporting.privacy import drafts
 from reporting.privacy.deid import ScrubResult
 from reporting.privacy.keys import GroupKeys, NoAccess
-from reporting.review import conversation, housekeeping, triage
+from reporting.review import conversation, housekeeping, labels, triage
 from reporting.review import inbox as reviewer_inbox
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES
 from reporting.web.auditing import audit
@@ -119,6 +119,9 @@ def _vocabulary() -> dict:
         "severities": SEVERITIES,
         "statuses": triage.STATUSES,
         "referrals": triage.REFERRALS,
+        "distress_types": labels.DISTRESS_TYPES,
+        "stopped_by": labels.STOPPED_BY,
+        "potential_harm": labels.POTENTIAL_HARM,
     }
 
 
