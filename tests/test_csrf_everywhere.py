@@ -18,10 +18,12 @@ import hashlib
 import pytest
 from conftest import csrf_token
 from peewee import PostgresqlDatabase
+from pulse_support import ALL_AGREE, open_wave_with_codes
 from review_support import db
 from test_hostile_headers import everyone
 
 from reporting.db import database
+from reporting.pulse.responses import assisted_token
 
 CSRF_REFUSALS = ("This form has expired", "timed out, so nothing was sent")
 
@@ -110,6 +112,21 @@ def forms(report_id: str, receipt: str) -> list[tuple[str, str, str, str, dict]]
     ]  # fmt: skip
 
 
+def pulse_forms(app) -> list[tuple[str, str, str, str, dict]]:
+    """The pulse survey's forms: a code to exchange, and answers with a token of their own."""
+    wave, codes = open_wave_with_codes(app, count=2)
+    with db(app):
+        found = app.extensions["reporting"]
+        token = assisted_token(wave, codes[1], pepper=found.pepper, today=found.clock().date())
+    answers = {**ALL_AGREE, "unit": "icu", "role": "nursing", "action": "review"}
+    answers |= {"token_message": token.message.hex(), "token_signature": token.signature.hex()}
+    page = f"/pulse/{wave}"
+    return [
+        ("pulse.exchange", "anonymous", page, page, {"code": codes[0]}),
+        ("pulse.answer", "anonymous", page, f"{page}/answers", answers),
+    ]
+
+
 def is_csrf_refusal(response) -> bool:
     text = response.get_data(as_text=True)
     return response.status_code == 400 and any(words in text for words in CSRF_REFUSALS)
@@ -118,6 +135,7 @@ def is_csrf_refusal(response) -> bool:
 def test_every_form_refuses_a_post_without_its_token_and_changes_nothing(scene):
     app, staff, report_id, receipt = scene
     listed = forms(report_id, receipt)
+    listed[-1:-1] = pulse_forms(app)  # the logout stays last
     endpoints = html_post_endpoints(app)
     assert set(endpoints) == {e for e, *_ in listed} | set(EXEMPT), (
         "a POST route is neither tested here nor listed as exempt"

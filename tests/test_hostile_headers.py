@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import csrf_token
+from pulse_support import open_wave_with_codes
 from review_support import add_staff, file_report, inbox_ids, log_in, next_batch_time, run_batch
 
 # Sources a policy may name: the app's own origin, nothing, and data: images (charts).
@@ -100,7 +101,8 @@ def chief(app, client, clock, tmp_path, recovery_key_file):
 def test_every_get_route_carries_the_headers_for_staff_and_anonymous_visitors(app, chief):
     staff, report_id, _receipt = chief
     anonymous = app.test_client()
-    urls = get_urls(app, {"report_id": report_id, "filename": STATIC_SAMPLE})
+    wave_id, _codes = open_wave_with_codes(app, count=1)
+    urls = get_urls(app, {"report_id": report_id, "filename": STATIC_SAMPLE, "wave_id": wave_id})
     assert len(urls) >= 15, urls  # the walk really found the routes
     for endpoint, url in urls:
         for who, client in (("staff", staff), ("anonymous", anonymous)):

@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
         errors,
         logs,
         public,
+        pulse_views,
         ratelimit,
         review,
         security,
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
     sessions.init_app(app)
     auth.init_app(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(pulse_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(review.bp)
