@@ -114,7 +114,8 @@ def test_missing_category_is_explained_and_nothing_is_stored(reporter):
     response = reporter.details("near-miss", narrative="Something happened.")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Category: is required" in html
+    assert "Choose what it was about from the list." in html  # a sentence, not a field code
+    assert "is required" not in html
     assert "Something happened." in textarea(html)  # nothing the reporter wrote is lost
     assert report_count() == 0
 
@@ -122,7 +123,9 @@ def test_missing_category_is_explained_and_nothing_is_stored(reporter):
 def test_field_of_the_other_kind_is_refused(reporter):
     response = reporter.details("moral-distress", category="team-conflict", potential_harm="severe")
     assert response.status_code == 400
-    assert "only applies to near-miss reports" in response.get_data(as_text=True)
+    assert "Choose how bad it could have been, or leave the question blank." in (
+        response.get_data(as_text=True)
+    )
     assert report_count() == 0
 
 
@@ -247,4 +250,19 @@ def test_a_megabyte_of_form_is_refused_with_413(client):
     body = b"csrf_token=" + token.encode() + b"&action=continue&kind=near-miss&category=fall"
     response = _raw_post(client, body + b"&narrative=" + b"+" * 1_048_576)
     assert response.status_code == 413
+    assert report_count() == 0
+
+
+def test_an_account_over_the_limit_is_refused_in_a_sentence_and_kept_whole(reporter, app):
+    limit = int(app.config["MAX_NARRATIVE_CHARS"])
+    text = "The pump alarm sounded again. " * (limit // 30 + 10)
+    response = reporter.details("near-miss", category="medication", narrative=text)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"Your account is {len(text.strip()):,} characters long" in html or (
+        f"Your account is {len(text):,} characters long" in html
+    )
+    assert f"we can take up to {limit:,}" in html and "nothing you wrote has been cut" in html
+    assert textarea(html).strip() == text.strip()  # every word kept, nothing truncated
+    assert "maxlength" not in html.split('id="narrative"')[1].split(">")[0]
     assert report_count() == 0

@@ -18,6 +18,7 @@ from reporting import submissions
 from reporting.privacy import drafts
 from reporting.taxonomy import KINDS, ROLES
 from reporting.web import follow_up
+from reporting.web.form_errors import sentences
 from reporting.web.forms import (
     DISTRESS_TYPE_WORDS,
     POTENTIAL_HARM_WORDS,
@@ -77,7 +78,12 @@ def report_step():
     except submissions.InvalidSubmission as exc:
         if "kind" in exc.fields:
             return _start_again("Choose what you want to tell us about.")
-        return _details(form, errors=exc.fields, status=400)
+        errors = sentences(
+            exc.fields,
+            max_narrative=int(current_app.config["MAX_NARRATIVE_CHARS"]),
+            typed=form.narrative.data or "",
+        )
+        return _details(form, errors=errors, status=400)
     if not submission.narrative:
         return _file(submission)
     return _review(form, submission, action)
