@@ -57,12 +57,15 @@ class _WriterLock:
 
     def __init__(self) -> None:
         self.thread_lock = threading.Lock()
-        self.fds: dict[str, int] = {}
+        self.fds: dict[tuple[int, str], int] = {}
 
     def _fd(self, path: str) -> int:
-        fd = self.fds.get(path)
+        # By process too: a descriptor inherited across fork shares its lock with the
+        # parent's, so each process opens the file for itself.
+        key = (os.getpid(), path)
+        fd = self.fds.get(key)
         if fd is None:
-            fd = self.fds[path] = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self.fds[key] = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
         return fd
 
     @contextlib.contextmanager
