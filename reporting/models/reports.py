@@ -6,8 +6,6 @@ SQLite their table is WITHOUT ROWID so the physical order carries no filing sequ
 
 from __future__ import annotations
 
-import weakref
-
 from peewee import (
     BooleanField,
     CharField,
@@ -21,10 +19,10 @@ from peewee import (
 )
 
 from reporting.models.base import BaseModel, BytesField
+from reporting.models.prepared import insert
 from reporting.models.staff import ReviewGroup, User
 
 # Compiled INSERT statements, per database object (SQLite and PostgreSQL differ).
-_INSERT_SQL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Report(BaseModel):
@@ -77,14 +75,7 @@ class Report(BaseModel):
         On the filing path peewee's building of the INSERT cost more than SQLite's running
         of it; the statement and field order are the same every time.
         """
-        db = cls._meta.database.obj
-        fields = cls._meta.sorted_fields
-        sql = _INSERT_SQL.get(db)
-        if sql is None:
-            sql = cls.insert({f: None for f in fields}).sql()[0]
-            _INSERT_SQL[db] = sql
-        params = [f.db_value(values.get(f.name, f.default)) for f in fields]
-        db.execute_sql(sql, params)
+        insert(cls, values)
 
 
 class Message(BaseModel):

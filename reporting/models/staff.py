@@ -7,8 +7,6 @@ them (``Membership``); reports only point at their group.
 
 from __future__ import annotations
 
-import weakref
-
 from peewee import (
     BooleanField,
     CharField,
@@ -21,8 +19,7 @@ from peewee import (
 )
 
 from reporting.models.base import BaseModel, BytesField
-
-_SEALING_SQL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+from reporting.models.prepared import run
 
 
 class ReviewGroup(BaseModel):
@@ -73,12 +70,10 @@ class ReviewGroup(BaseModel):
         Every filing reads its group's key afresh, so a rotation is seen by the next
         filing; peewee's building of the query cost more than SQLite's running of it.
         """
-        db = cls._meta.database.obj
-        sql = _SEALING_SQL.get(db)
-        if sql is None:
-            columns = (cls.name, cls.key_gen, cls.public_key, cls.key_signature)
-            sql = _SEALING_SQL[db] = cls.select(*columns).where(cls.name == "").sql()[0]
-        row = db.execute_sql(sql, (name,)).fetchone()
+        columns = (cls.name, cls.key_gen, cls.public_key, cls.key_signature)
+        row = run(
+            "review-group-sealing", lambda: cls.select(*columns).where(cls.name == ""), (name,)
+        ).fetchone()
         if row is None:
             raise cls.DoesNotExist(f"no review group {name!r}")
         return cls(name=row[0], key_gen=row[1], public_key=row[2], key_signature=row[3])

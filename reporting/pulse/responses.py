@@ -52,6 +52,10 @@ CODE_REFUSED = (
 ALREADY_ANSWERED = "This survey has already been answered with this token: nothing was changed."
 
 
+class AlreadyAnswered(WaveError):
+    """The token was spent by an earlier response; nothing was stored."""
+
+
 @dataclass(frozen=True)
 class Token:
     """What the respondent holds between exchange and submission."""
@@ -161,7 +165,7 @@ def submit(
                 },
             )
     except IntegrityError as exc:
-        raise WaveError(ALREADY_ANSWERED) from exc
+        raise AlreadyAnswered(ALREADY_ANSWERED) from exc
 
 
 def check_answers(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from reporting.models import PulseRelease, PulseReleasedCell, PulseWave
+from reporting.models import PulseRelease, PulseWave
 from reporting.pulse import instruments
-from reporting.releases.pulse_release import percent
+from reporting.releases.pulse_release import percent, released_cells
 
 
 class UnknownWave(Exception):
@@ -35,10 +35,7 @@ def released_waves(wave_id: str | None = None) -> list[dict]:
 def _wave_json(release: PulseRelease) -> dict:
     wave = release.wave
     instrument = instruments.load(wave.instrument, wave.instrument_version)
-    cells = {
-        (c.org, c.role, c.measure, c.band): c.value
-        for c in PulseReleasedCell.select().where(PulseReleasedCell.release == wave.id)
-    }
+    cells = released_cells(wave.id)
     measures = [i.id for i in instrument.items] + list(instrument.composites)
     favourable = []
     for org, role, measure, band in sorted(cells):

@@ -26,7 +26,7 @@ from reporting.models import PulseWave
 from reporting.privacy import drafts
 from reporting.privacy.deid import ScrubResult
 from reporting.pulse import instruments, responses, waves
-from reporting.pulse.responses import ALREADY_ANSWERED, MAX_COMMENT, PREFER_NOT, WaveError
+from reporting.pulse.responses import MAX_COMMENT, PREFER_NOT, AlreadyAnswered, WaveError
 from reporting.taxonomy import ROLES
 from reporting.web.pulse_forms import (
     Entered,
@@ -170,9 +170,9 @@ def _submit(wave: PulseWave, instrument: instruments.Instrument, sent: Entered, 
             today=_today(),
             comment=sent.comment,
         )
+    except AlreadyAnswered as exc:
+        return _message("Already answered", exc, 409)
     except WaveError as exc:
-        if str(exc) == ALREADY_ANSWERED:
-            return _message("Already answered", exc, 409)
         return _answer_page(wave, instrument, sent, error=_sentence(exc), status=400)
     return redirect(url_for("pulse.thanks"), 303)
 
