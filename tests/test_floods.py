@@ -28,6 +28,7 @@ import math
 import multiprocessing
 import os
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -83,6 +84,8 @@ def _flood(ports, total, connections, tallies, done) -> None:
             try:
                 status = request(port, "POST", "/api/v1/reports", json_body=BODY, source=FLOODER)
                 slot = {201: 0, 429: 1}.get(status.status, 2)
+                if slot == 2:  # shown with the failure: which status, and what it said
+                    print(f"flooder got {status.status}: {status.body[:300]!r}", file=sys.stderr)
             except OSError:
                 slot = 3
             with tallies.get_lock():
