@@ -7,6 +7,7 @@ verbs and never touch report rows themselves.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from typing import Any
 from peewee import IntegrityError
 
 from reporting.db import database
+from reporting.group_commit import write_together
 from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.submissions import Submission
-from reporting.write_traces import one_writer, reporter_write
 
 
 class ReceiptNotFound(Exception):
@@ -90,12 +91,10 @@ def file_report(
         code = receipts.normalise(receipt)
         digest = receipts.receipt_digest(code, pepper)
         row = _report_row(report_id, period, submission, key, digest, narrative)
+        # Reviewers can reply at once; only the receipt opens what they seal.
+        row["reply_key"] = receipts.reply_public_key(code, report_id, pepper)
         try:
-            with reporter_write(), one_writer(), database.atomic():
-                # Reviewers can reply at once; only the receipt opens what they seal.
-                Report.insert_row(
-                    **row, reply_key=receipts.reply_public_key(code, report_id, pepper)
-                )
+            write_together(functools.partial(Report.insert_row, **row))
         except IntegrityError:  # a 128-bit id or 80-bit receipt collided: draw again
             continue
         return FiledReport(receipt=receipt, period=period, narrative=narrative)
