@@ -16,7 +16,7 @@ from flask_login import current_user
 from reporting.privacy import drafts
 from reporting.privacy.deid import ScrubResult
 from reporting.privacy.keys import GroupKeys, NoAccess
-from reporting.review import conversation, housekeeping, labels, triage
+from reporting.review import conversation, housekeeping, inbox_filters, labels, triage
 from reporting.review import inbox as reviewer_inbox
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES
 from reporting.web.auditing import audit
@@ -55,26 +55,30 @@ def _not_found(_error):
 @bp.get("")
 @role_required("reviewer")
 def inbox():
+    """Filters, a search, a status tab and an order, all plain GET arguments; any argument
+    not understood is named in a sentence (a 400) and the others still apply."""
     reviewer, _held = _reviewer()
     taxonomy = services().require_taxonomy()
     errors = {}
     try:
-        filters = reviewer_inbox.parse_filters(request.args, taxonomy)
-    except reviewer_inbox.InvalidFilter as exc:
-        errors, filters = exc.fields, reviewer_inbox.InboxFilters()
+        filters = inbox_filters.parse_filters(request.args, taxonomy)
+    except inbox_filters.InvalidFilter as exc:
+        errors, filters = exc.fields, exc.usable
     page = reviewer_inbox.inbox(
         reviewer,
         filters,
         current_period=current_period(),
         deadlines=reviewer_inbox.Deadlines.from_config(current_app.config),
         page=request.args.get("page", 1, type=int) or 1,
+        taxonomy=taxonomy,
     )
     return render_template(
         "review/inbox.html",
         page=page,
         filters=filters,
         errors=errors,
-        args=request.args,
+        tabs=inbox_filters.STATUS_TABS,
+        sorts=inbox_filters.SORTS,
         **_vocabulary(),
     ), (400 if errors else 200)
 

@@ -125,10 +125,15 @@ class Reviewer:
         if self.shots:
             screenshot(self.page, f"{self.shots}{name}")
 
-    def inbox(self, **filters: str) -> list[str]:
-        """The inbox rows' text, after choosing filters in the form (by label)."""
+    def inbox(self, tab: str = "", **filters: str) -> list[str]:
+        """The inbox rows' text, after choosing a status tab ("Closed"; the default is
+        "Open") and filters in the form (by label)."""
         page = self.page
         page.goto("/review")
+        if tab:
+            tabs = page.get_by_role("navigation", name="Reports by status")
+            tabs.get_by_role("link", name=re.compile(rf"^{re.escape(tab)} \d+$")).click()
+            page.wait_for_load_state()
         for label, option in filters.items():
             page.get_by_label(label, exact=True).select_option(label=option)
         if filters:

@@ -53,7 +53,8 @@ def test_reviewer_logs_in_with_totp_replies_refers_and_closes(browse, ward):
     reviewer.change_status("Closed")
     assert reviewer.status().startswith("Closed")
     reviewer.shot("report-closed")
-    rows = reviewer.inbox(Unit=UNIT_FILTER)
+    assert reviewer.inbox(Unit=UNIT_FILTER) == [], "a closed report is not an open one"
+    rows = reviewer.inbox("Closed", Unit=UNIT_FILTER)
     assert "Closed" in rows[0] and "Unread" not in rows[0], rows
 
     reporter.follow_up(receipt)
