@@ -294,3 +294,131 @@ def test_a_summary_is_previewed_marked_then_published_as_shown(quarter_released)
         data={"csrf_token": csrf_token(shown), "target": "2026-Q3|near-miss|vte", "text": DATED},
     )
     assert refused.status_code == 400 and "not published" in refused.get_data(as_text=True)
+
+
+def audited(action: str) -> AuditEntry:
+    with database.connection_context():
+        return AuditEntry.get(AuditEntry.action == action)
+
+
+def test_editing_a_summary_scrubs_it_like_publishing_and_audits_which_one(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted.")
+    with app.test_request_context(), database.connection_context():
+        services = app.extensions["reporting"]
+        given = {
+            "released": released_cells(),
+            "taxonomy": services.require_taxonomy(),
+            "scrubber": services.scrubber,
+        }
+        with pytest.raises(actions.SummaryRefused) as empty:
+            actions.edit(summary.id, "  <i></i> ", record=audit, actor="rev", **given)
+        assert "text" in empty.value.fields
+        edited = actions.edit(summary.id, DATED, record=audit, actor="rev", **given)
+        with pytest.raises(actions.SummaryNotFound):
+            actions.edit("0" * 16, DATED, record=audit, actor="rev", **given)
+        stored = ActionSummary.get_by_id(summary.id)
+    assert stored.text == edited.text
+    assert stored.text.startswith("From 3 March 2026 the 14:00 handover has two nurses")
+    assert "Mark" not in stored.text and "Bell" not in stored.text and "[NAME]" in stored.text
+    assert (stored.kind, stored.category, stored.quarter) == ("near-miss", "fall", "2026-Q3")
+    assert stored.published == summary.published
+    entry = audited("action-edit")
+    assert (entry.actor, entry.object) == ("rev", summary.id)
+    assert "handover" not in (entry.detail or "") and "Bed alarms" not in (entry.detail or "")
+    assert "2026-Q3" in entry.detail
+
+
+def test_withdrawing_a_summary_deletes_it_everywhere_and_audits_which_one(quarter_released):
+    app = quarter_released
+    kept = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted on every ward.")
+    gone = publish(app, "near-miss", "fall", "2026-Q3", "Night handovers now have two nurses.")
+    with app.test_request_context(), database.connection_context():
+        actions.withdraw(gone.id, record=audit, actor="rev")
+        with pytest.raises(actions.SummaryNotFound):
+            actions.withdraw(gone.id, record=audit, actor="rev")
+        assert [s.id for s in actions.summaries_for("near-miss", "fall", "2026-08")] == [kept.id]
+        assert ActionSummary.get_or_none(ActionSummary.id == gone.id) is None
+    listed = app.test_client().get("/you-said-we-did").get_data(as_text=True)
+    assert "Bed alarms" in listed and "Night handovers" not in listed
+    entry = audited("action-withdraw")
+    assert (entry.actor, entry.object) == ("rev", gone.id)
+    assert "handover" not in entry.detail and "near-miss" in entry.detail
+
+
+def test_a_reviewer_edits_through_the_preview_with_csrf(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted.")
+    reviewer = log_in(app, "rev")
+    listing = reviewer.get("/review/actions").get_data(as_text=True)
+    edit_url = f"/review/actions/{summary.id}/edit"
+    assert f'href="{edit_url}"' in listing
+    assert f'href="/review/actions/{summary.id}/withdraw"' in listing
+    form = reviewer.get(edit_url)
+    page = form.get_data(as_text=True)
+    assert form.status_code == 200 and ">Bed alarms were fitted.</textarea>" in page
+
+    assert reviewer.post(edit_url, data={"text": DATED, "action": "save"}).status_code == 400
+    preview = reviewer.post(edit_url, data={"csrf_token": csrf_token(page), "text": DATED})
+    shown = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Check the summary before it is saved" in shown
+    assert '<mark class="token" title="NAME">[NAME]<sup>1</sup></mark>' in shown
+    assert ">Save as shown</button>" in shown and ">Edit</button>" in shown
+    carried = hidden_inputs(shown)
+    assert "target" not in carried and "Mark" not in carried["text"]
+    with database.connection_context():
+        assert ActionSummary.get_by_id(summary.id).text == "Bed alarms were fitted."
+
+    back = reviewer.post(edit_url, data={**carried, "action": "edit"})
+    assert back.status_code == 200 and "Edit the summary" in back.get_data(as_text=True)
+    saved = reviewer.post(edit_url, data={**carried, "action": "save"})
+    assert saved.status_code == 302
+    with database.connection_context():
+        assert ActionSummary.get_by_id(summary.id).text == carried["text"]
+    assert "Saved the summary for Fall, 2026-Q3." in reviewer.get("/review/actions").get_data(
+        as_text=True
+    )
+    assert (audited("action-edit").actor, audited("action-edit").object) == ("rev", summary.id)
+    refused = reviewer.post(edit_url, data={**carried, "text": " ", "action": "save"})
+    assert refused.status_code == 400 and "say what changed" in refused.get_data(as_text=True)
+
+
+def test_a_reviewer_withdraws_after_a_confirmation_page(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted.")
+    reviewer = log_in(app, "rev")
+    url = f"/review/actions/{summary.id}/withdraw"
+    confirm = reviewer.get(url)
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Withdraw this summary?" in page
+    assert "Bed alarms were fitted." in page
+    with database.connection_context():
+        assert ActionSummary.select().count() == 1  # asking is not withdrawing
+    assert reviewer.post(url).status_code == 400  # no CSRF token
+    done = reviewer.post(url, data={"csrf_token": csrf_token(page)})
+    assert done.status_code == 302
+    after = reviewer.get("/review/actions").get_data(as_text=True)
+    assert "Withdrew the summary for Fall, 2026-Q3: staff no longer see it." in after
+    assert (audited("action-withdraw").actor, audited("action-withdraw").object) == (
+        "rev",
+        summary.id,
+    )
+    assert reviewer.get(url).status_code == 404
+    assert reviewer.post(url, data={"csrf_token": csrf_token(page)}).status_code == 404
+    assert reviewer.get("/review/actions/not-a-summary/edit").status_code == 404
+
+
+def test_editing_and_withdrawing_are_for_reviewers_only(quarter_released):
+    app = quarter_released
+    summary = publish(app, "near-miss", "fall", "2026-Q3", "Bed alarms were fitted.")
+    lead = log_in(app, "lead")
+    page = lead.get("/dashboard").get_data(as_text=True)
+    for path in (f"/review/actions/{summary.id}/edit", f"/review/actions/{summary.id}/withdraw"):
+        assert lead.get(path).status_code == 403
+        assert (
+            lead.post(path, data={"csrf_token": csrf_token(page), "text": "x"}).status_code == 403
+        )
+        anonymous = app.test_client().get(path)
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    with database.connection_context():
+        assert ActionSummary.get_by_id(summary.id).text == "Bed alarms were fitted."

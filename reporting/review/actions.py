@@ -7,7 +7,10 @@ the numbers were suppressed to say nothing. Whether it is published is read from
 released tables through trends.py, never from report rows. The text is plain text, cleaned
 and scrubbed of names, numbers and addresses like a narrative, but its dates and times are
 kept: "from 3 March the 14:00 handover" is what changed, not who reported it. Callers show
-check_summary's result before publishing, and publish scrubs once more. No Flask here.
+check_summary's result before publishing, and publish scrubs once more. An edit goes through
+the same preview and the same rules; a withdrawn summary is deleted. Publishing, editing and
+withdrawing are audited with the summary's id, kind, category and quarter, never its text.
+No Flask here.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from reporting.taxonomy import KINDS, Taxonomy
 
 MAX_SUMMARY_CHARS = 2000
 QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+SUMMARY_ID = re.compile(r"[0-9a-f]{16}")
 # A summary states when a change starts; a date or time in it is not an identifier.
 ALLOWED = frozenset({"DATE", "TIME"})
 
@@ -151,12 +155,80 @@ def publish(
         text=cleaned,
         published=month,
     )
-    record(
-        "action-publish",
-        summary.id,
-        {"kind": kind, "category": category, "quarter": quarter},
-        actor=actor,
+    record("action-publish", summary.id, _described(summary), actor=actor)
+    return summary
+
+
+class SummaryNotFound(Exception):
+    """No published summary has that id (it may have been withdrawn)."""
+
+
+def published_summary(summary_id: str) -> ActionSummary:
+    found = (
+        ActionSummary.get_or_none(ActionSummary.id == summary_id)
+        if isinstance(summary_id, str) and SUMMARY_ID.fullmatch(summary_id)
+        else None
     )
+    if found is None:
+        raise SummaryNotFound()
+    return found
+
+
+def _described(summary: ActionSummary) -> dict[str, str]:
+    """What the audit log says about a summary: where it belongs, never its text."""
+    return {"kind": summary.kind, "category": summary.category, "quarter": summary.quarter}
+
+
+def check_edit(
+    summary: ActionSummary,
+    text: str,
+    *,
+    released: trends.ReleasedCells,
+    taxonomy: Taxonomy,
+    scrubber: Scrubber,
+) -> ScrubResult:
+    """The edited text as it would be published (the preview), under the same rules as a
+    new summary for that category and quarter; SummaryRefused otherwise."""
+    return check_summary(
+        summary.kind,
+        summary.category,
+        summary.quarter,
+        text,
+        released=released,
+        taxonomy=taxonomy,
+        scrubber=scrubber,
+    )
+
+
+def edit(
+    summary_id: str,
+    text: str,
+    *,
+    released: trends.ReleasedCells,
+    taxonomy: Taxonomy,
+    scrubber: Scrubber,
+    record: AuditWriter,
+    actor: str | None = None,
+) -> ActionSummary:
+    """Replace a summary's text, checked and scrubbed here whatever preview was shown;
+    audited (which summary, not what it says). Its category and quarter stay."""
+    summary = published_summary(summary_id)
+    cleaned = check_edit(
+        summary, text, released=released, taxonomy=taxonomy, scrubber=scrubber
+    ).text
+    ActionSummary.update(text=cleaned).where(ActionSummary.id == summary.id).execute()
+    record("action-edit", summary.id, _described(summary), actor=actor)
+    summary.text = cleaned
+    return summary
+
+
+def withdraw(summary_id: str, *, record: AuditWriter, actor: str | None = None) -> ActionSummary:
+    """Take a summary down: deleted, so neither the public page nor any follow-up page shows
+    it again and its text is not kept (a summary is often withdrawn for saying too much).
+    The audit log keeps who withdrew which summary, and where it belonged."""
+    summary = published_summary(summary_id)
+    ActionSummary.delete().where(ActionSummary.id == summary.id).execute()
+    record("action-withdraw", summary.id, _described(summary), actor=actor)
     return summary
 
 
