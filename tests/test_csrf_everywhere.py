@@ -23,6 +23,7 @@ from review_support import db
 from test_hostile_headers import everyone
 
 from reporting.db import database
+from reporting.models import ActionSummary
 from reporting.pulse.responses import assisted_token
 
 CSRF_REFUSALS = ("This form has expired", "timed out, so nothing was sent")
@@ -86,9 +87,20 @@ def scene(csrf_app, clock, tmp_path, recovery_key_file):
     return csrf_app, staff, report_id, receipt
 
 
-def forms(report_id: str, receipt: str) -> list[tuple[str, str, str, str, dict]]:
+def a_published_summary(app) -> str:
+    """A "you said, we did" summary to edit and withdraw; its id."""
+    with db(app):
+        ActionSummary.create(
+            id="5ca1ab1e5ca1ab1e", kind="near-miss", category="fall", quarter="2026-Q3",
+            text="Bed alarms were fitted.", published="2026-10",
+        )  # fmt: skip
+    return "5ca1ab1e5ca1ab1e"
+
+
+def forms(report_id: str, receipt: str, summary_id: str) -> list[tuple[str, str, str, str, dict]]:
     """(endpoint, who, page with the token, URL, body): ordered so later steps still work."""
     review = f"/review/{report_id}"
+    summary = f"/review/actions/{summary_id}"
     return [
         ("public.report_step", "anonymous", "/report", "/report",
          {"action": "continue", "kind": "near-miss", "category": "fall", "unit": "icu"}),
@@ -107,6 +119,9 @@ def forms(report_id: str, receipt: str) -> list[tuple[str, str, str, str, dict]]
         ("review_actions.publish", "staff", "/review/actions", "/review/actions",
          {"target": "2026-Q3|near-miss|fall", "text": "We changed the pumps.",
           "action": "publish"}),
+        ("review_actions.edit", "staff", f"{summary}/edit", f"{summary}/edit",
+         {"text": "We changed the pumps.", "action": "save"}),
+        ("review_actions.withdraw", "staff", f"{summary}/withdraw", f"{summary}/withdraw", {}),
         ("review.step_aside", "staff", review, f"{review}/step-aside", {}),
         ("auth.logout", "staff", "/review", "/logout", {}),
     ]  # fmt: skip
@@ -134,7 +149,7 @@ def is_csrf_refusal(response) -> bool:
 
 def test_every_form_refuses_a_post_without_its_token_and_changes_nothing(scene):
     app, staff, report_id, receipt = scene
-    listed = forms(report_id, receipt)
+    listed = forms(report_id, receipt, a_published_summary(app))
     listed[-1:-1] = pulse_forms(app)  # the logout stays last
     endpoints = html_post_endpoints(app)
     assert set(endpoints) == {e for e, *_ in listed} | set(EXEMPT), (
