@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from conftest import csrf_token
 
 from reporting.db import database
+from reporting.models import ActionSummary
 
 PASSWORD = "correct horse battery"
 # The default BATCH_TIME is 07:00 Europe/London; in November that is 07:00 UTC.
@@ -92,3 +93,16 @@ def db(app):
             self._app.__exit__(*exc)
 
     return _Context()
+
+
+SUMMARY_ID = "5ca1ab1e5ca1ab1e"
+
+
+def a_published_summary(app) -> str:
+    """A "you said, we did" summary to open, edit and withdraw; its id."""
+    with db(app):
+        ActionSummary.create(
+            id=SUMMARY_ID, kind="near-miss", category="fall", quarter="2026-Q3",
+            text="Bed alarms were fitted.", published="2026-10",
+        )  # fmt: skip
+    return SUMMARY_ID

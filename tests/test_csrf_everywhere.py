@@ -19,11 +19,10 @@ import pytest
 from conftest import csrf_token
 from peewee import PostgresqlDatabase
 from pulse_support import ALL_AGREE, open_wave_with_codes
-from review_support import db
+from review_support import a_published_summary, db
 from test_hostile_headers import everyone
 
 from reporting.db import database
-from reporting.models import ActionSummary
 from reporting.pulse.responses import assisted_token
 
 CSRF_REFUSALS = ("This form has expired", "timed out, so nothing was sent")
@@ -85,16 +84,6 @@ def scene(csrf_app, clock, tmp_path, recovery_key_file):
         csrf_app, reporter_client, clock, tmp_path, recovery_key_file
     )
     return csrf_app, staff, report_id, receipt
-
-
-def a_published_summary(app) -> str:
-    """A "you said, we did" summary to edit and withdraw; its id."""
-    with db(app):
-        ActionSummary.create(
-            id="5ca1ab1e5ca1ab1e", kind="near-miss", category="fall", quarter="2026-Q3",
-            text="Bed alarms were fitted.", published="2026-10",
-        )  # fmt: skip
-    return "5ca1ab1e5ca1ab1e"
 
 
 def forms(report_id: str, receipt: str, summary_id: str) -> list[tuple[str, str, str, str, dict]]:

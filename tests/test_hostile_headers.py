@@ -14,7 +14,15 @@ from __future__ import annotations
 import pytest
 from conftest import csrf_token
 from pulse_support import open_wave_with_codes
-from review_support import add_staff, file_report, inbox_ids, log_in, next_batch_time, run_batch
+from review_support import (
+    a_published_summary,
+    add_staff,
+    file_report,
+    inbox_ids,
+    log_in,
+    next_batch_time,
+    run_batch,
+)
 
 # Sources a policy may name: the app's own origin, nothing, and data: images (charts).
 ALLOWED_SOURCES = {"'self'", "'none'"}
@@ -102,7 +110,16 @@ def test_every_get_route_carries_the_headers_for_staff_and_anonymous_visitors(ap
     staff, report_id, _receipt = chief
     anonymous = app.test_client()
     wave_id, _codes = open_wave_with_codes(app, count=1)
-    urls = get_urls(app, {"report_id": report_id, "filename": STATIC_SAMPLE, "wave_id": wave_id})
+    summary_id = a_published_summary(app)
+    urls = get_urls(
+        app,
+        {
+            "report_id": report_id,
+            "filename": STATIC_SAMPLE,
+            "wave_id": wave_id,
+            "summary_id": summary_id,
+        },
+    )
     assert len(urls) >= 15, urls  # the walk really found the routes
     for endpoint, url in urls:
         for who, client in (("staff", staff), ("anonymous", anonymous)):
