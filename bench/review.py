@@ -8,7 +8,8 @@ the number of stored reports (default 100,000). It
 2. stores N reports with sealed narratives (``reports.store_prepared``), all in the inbox;
 3. logs the reviewer in through the app (Flask's test client: the whole WSGI request,
    session cookie, key session, argon2 at login) and times, per request, the inbox
-   (``/review``, first page), a report page (``/review/<id>``: key-session unwrap, group key
+   (``/review``, first page; sorted by severity and by potential harm, one harm, a search),
+   a report page (``/review/<id>``: key-session unwrap, group key
    open and narrative decrypt) and a static file served by the same app, for p50/p99;
 4. times ``rotation.rotate`` over the N reports (every narrative's data key re-wrapped).
 
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "benchmark reviewer passphrase"
 FILLER = "the pump was set wrong. " * 20
+HARMS = [None, "none", "mild", "moderate", "severe", "death", "unknown"]
+HARM_WEIGHTS = [30, 30, 20, 10, 5, 0.2, 5]
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -91,6 +94,9 @@ def run(args: argparse.Namespace) -> dict:
             for i in range(args.reports):
                 kind = rng.choice(["near-miss", "moral-distress"])
                 category = "medication" if kind == "near-miss" else "staffing"
+                # Near-misses mostly without harm; a death-level one is rare (the slow case
+                # for sorting by potential harm: a small bucket among many).
+                harm = rng.choices(HARMS, weights=HARM_WEIGHTS)[0] if kind == "near-miss" else None
                 batch.append(
                     (
                         f"2026-{rng.randint(1, 10):02d}",
@@ -99,6 +105,7 @@ def run(args: argparse.Namespace) -> dict:
                             category=category,
                             unit=rng.choice(units),
                             role="nursing",
+                            potential_harm=harm,
                             narrative=f"Benchmark narrative {i}: "
                             + "the pump was set wrong. " * 20,
                         ),
@@ -126,6 +133,10 @@ def run(args: argparse.Namespace) -> dict:
         pages = {
             "static (site.css)": timed(client, "/static/css/site.css", args.requests),
             "inbox (/review)": timed(client, "/review", args.requests),
+            "inbox by severity": timed(client, "/review?sort=severity", args.requests),
+            "inbox by potential harm": timed(client, "/review?sort=harm", args.requests),
+            "inbox, harm = death": timed(client, "/review?potential_harm=death", args.requests),
+            "inbox, search 'ward'": timed(client, "/review?q=ward", args.requests),
             "report page (/review/<id>)": timed(client, f"/review/{some_id}", args.requests),
         }
 

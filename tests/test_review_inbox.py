@@ -20,9 +20,11 @@ from review_support import (
     run_batch,
 )
 
+from reporting import submissions
 from reporting.db import database
 from reporting.models import Report, User
 from reporting.review import inbox, triage
+from reporting.taxonomy import SEVERITIES
 
 FILED = [
     ("near-miss", "medication", "icu"),
@@ -234,6 +236,11 @@ def test_filters_by_potential_harm_and_severity(
     assert len(inbox_ids(reviewer, "?severity=high")) == 3
     assert len(inbox_ids(reviewer, "?severity=high&kind=moral-distress")) == 1
     assert inbox_ids(reviewer, "?potential_harm=none") == []
+    assert len(inbox_ids(reviewer, "?potential_harm=severe&sort=severity")) == 1
+    assert len(inbox_ids(reviewer, "?potential_harm=mild&sort=harm&kind=near-miss")) == 1
+    assert len(inbox_ids(reviewer, "?potential_harm=moderate")) == 1
+    assert len(inbox_ids(reviewer, "?sort=harm&kind=moral-distress")) == 2
+    assert len(inbox_ids(reviewer, "?sort=harm&kind=near-miss")) == 5
 
 
 def test_search_matches_category_unit_and_department_names(
@@ -304,18 +311,8 @@ def test_a_bad_argument_is_named_and_the_others_still_apply(
     assert 'href="#filter-unit"' in response.text
 
 
-def test_status_and_severity_pages_walk_the_report_inbox_index_in_order(
-    backend, app, client, clock, tmp_path, recovery_key_file, monkeypatch
-):
-    """SQLite's plan for each page query: the report_inbox index in order, never a full sort
-    (only ties on the index's columns are sorted, by id: "FOR RIGHT PART OF ORDER BY").
-
-    (PostgreSQL plans by table statistics, which a handful of rows does not exercise.)
-    """
-    if backend != "sqlite":
-        pytest.skip("query plans are checked on SQLite")
-    graded_reviewer(app, client, clock, tmp_path, recovery_key_file)
-    run_batch(app)
+def query_plans(app, filters) -> list[str]:
+    """SQLite's plan of every query one inbox page ran, for alice (SQLite only)."""
     ran: list[tuple[str, tuple]] = []
     execute = type(database.obj).execute_sql
 
@@ -325,20 +322,60 @@ def test_status_and_severity_pages_walk_the_report_inbox_index_in_order(
 
     with db(app):
         reviewer = User.by_username("alice")
-        monkeypatch.setattr(type(database.obj), "execute_sql", recording)
-        for sort in ("status", "severity"):
+        type(database.obj).execute_sql = recording
+        try:
             inbox.inbox(
                 triage.Reviewer(reviewer.id, "alice", frozenset({"default"})),
-                inbox.InboxFilters(sort=sort, status="all"),
-                current_period=clock.now.strftime("%Y-%m"),
+                filters,
+                current_period="2026-11",
                 deadlines=inbox.Deadlines(7, 3),
             )
-        monkeypatch.undo()
-        pages = [(sql, p) for sql, p in ran if "ORDER BY" in sql and '"report" AS' in sql]
-        assert len(pages) == 1 + 4  # a bucket each: one status; four severities of it
-        for sql, params in pages:
-            plan = " ".join(
-                row[-1] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+        finally:
+            type(database.obj).execute_sql = execute
+        return [
+            " | ".join(
+                ("" if parent == 0 else "  ") + detail  # a subquery's steps are indented
+                for _id, parent, _unused, detail in database.execute_sql(
+                    "EXPLAIN QUERY PLAN " + sql, p
+                )
             )
-            assert "USING INDEX report_inbox" in plan, plan
-            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+            for sql, p in ran
+            if '"report" AS' in sql
+        ]
+
+
+def test_page_queries_walk_the_report_inbox_index_and_never_scan_the_reports(
+    backend, app, client, clock, tmp_path, recovery_key_file
+):
+    """SQLite's plans: by status or severity, the page's ids come from the report_inbox index
+    alone, walked in order (only ties on its columns are sorted, by id: "FOR RIGHT PART OF
+    ORDER BY"), then only those rows are read, by primary key, and the page sorted; by
+    potential harm, which the index lacks, the index narrows to a severity first and only
+    those rows are read. No query scans the table.
+
+    (PostgreSQL plans by table statistics, which a handful of rows does not exercise.)
+    """
+    if backend != "sqlite":
+        pytest.skip("query plans are checked on SQLite")
+    graded_reviewer(app, client, clock, tmp_path, recovery_key_file)
+    run_batch(app)
+    everything = query_plans(app, inbox.InboxFilters(status="all"))
+    assert len(everything) == 2  # the counts per status, then the one status's page
+    by_severity = query_plans(app, inbox.InboxFilters(sort="severity", status="all"))
+    assert len(by_severity) == 1 + 4  # the counts, then a bucket per severity
+    for plan in everything + by_severity:
+        assert "INDEX report_inbox" in plan and "SCAN" not in plan, plan
+        assert "  USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # in the index walk
+    for page in everything[1:] + by_severity[1:]:
+        assert page.startswith("SEARCH t1 USING PRIMARY KEY"), page
+        assert "  SEARCH t1 USING COVERING INDEX report_inbox" in page, page
+    by_harm = query_plans(app, inbox.InboxFilters(sort="harm", status="all"))
+    assert len(by_harm) == 1 + len(inbox.HARM_ORDER) + 1  # and moral distress
+    one_harm = query_plans(app, inbox.InboxFilters(potential_harm="severe", sort="severity"))
+    for plan in by_harm + one_harm:
+        assert "INDEX report_inbox" in plan and "SCAN" not in plan, plan
+
+
+def test_every_severity_and_harm_a_report_can_hold_has_its_place_in_the_sorts():
+    assert set(inbox.SEVERITY_ORDER) == set(SEVERITIES)
+    assert set(inbox.HARM_ORDER) == {*submissions.POTENTIAL_HARM, None}

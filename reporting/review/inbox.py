@@ -21,17 +21,15 @@ from reporting.models import Report, ReportRead
 from reporting.periods import months_between
 from reporting.review.inbox_filters import ALL, CLOSED, OPEN, InboxFilters, SearchMatches, search
 from reporting.review.triage import STATUSES, Reviewer, usernames, visible_to
+from reporting.submissions import severity_of
 from reporting.taxonomy import Taxonomy
 
 PER_PAGE = 50
-# The order each sort walks its column in, worst first; a value not listed comes last.
+# The order each sort walks its column in, worst first. Both list every value a report can
+# hold (severity is derived, a harm is one of the form's choices), so every row has a bucket;
+# a near-miss whose harm was not given (None) comes after "unknown", moral distress last.
 SEVERITY_ORDER = ("high", "moderate", "low", "unknown")
 HARM_ORDER = ("death", "severe", "moderate", "mild", "none", "unknown", None)
-_SORTED_BY = {
-    "status": (None, ()),
-    "severity": (Report.severity, SEVERITY_ORDER),
-    "harm": (Report.potential_harm, HARM_ORDER),
-}
 
 
 @dataclass(frozen=True)
@@ -83,6 +81,8 @@ class InboxPage:
         return self.counts.get(tab, 0)
 
 
+# Within a bucket; the last key, the random id, carries no order: it keeps pages apart.
+_ORDER = (Report.category, Report.kind, Report.unit, Report.severity, Report.id)
 _INBOX_COLUMNS = (
     "id", "period", "kind", "category", "unit", "severity", "potential_harm", "status",
     "assignee", "waiting_batches", "feedback_given", "reporter_replied",
@@ -109,17 +109,19 @@ def inbox(
     if not reviewer.groups or matches.unmatched():
         return InboxPage([], 1, 1, 0, unmatched=matches.unmatched())
     where = visible_to(reviewer)
-    for name in ("kind", "category", "unit", "severity", "potential_harm"):
+    for name in ("kind", "category", "unit", "severity"):
         wanted = getattr(filters, name)
         if wanted:
             where &= getattr(Report, name) == wanted
     for _word, categories, units in matches.words:
         where &= _any_of(categories, units)
-    counts, buckets = _counts(where, filters)
-    total = sum(buckets.values())
+    harm = filters.potential_harm
+    counts = _counts(_harm_is(where, harm) if harm else where)
+    shown = filters.statuses()
+    total = sum(n for status, n in counts.items() if shown is None or status in shown)
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
-    found = _page_rows(where, filters.sort, buckets, (page - 1) * PER_PAGE)
+    found = _page_rows(_buckets(where, filters, counts), (page - 1) * PER_PAGE)
     ids = [r.id for r in found]
     read = {
         r.report_id
@@ -165,62 +167,100 @@ def _any_of(categories: frozenset[tuple[str, str]], units: frozenset[str]):
     return reduce(or_, either)
 
 
-Bucket = tuple  # (status,) or (status, value of the sorted column)
-
-
-def _counts(where, filters: InboxFilters) -> tuple[dict[str, int], dict[Bucket, int]]:
-    """Reports per status (for the tabs) and per bucket of the page order, in one query.
-
-    The status tab is left out of ``where`` here so every tab gets its count; the buckets
-    keep only the statuses the tab shows.
-    """
-    column, _order = _SORTED_BY[filters.sort]
-    grouped = [Report.status] + ([column] if column is not None else [])
+def _counts(where) -> dict[str, int]:
+    """Reports per status under the filters (for the tabs and the page count), every status
+    listed: one covering walk of the ``report_inbox`` index, grouped in its order."""
     counts = dict.fromkeys(STATUSES, 0)
-    buckets: dict[Bucket, int] = {}
+    grouped = Report.select(Report.status, fn.COUNT(Report.id)).where(where).group_by(Report.status)
+    for status, n in grouped.tuples():
+        counts[status] = n
+    return counts
+
+
+def _harm_is(where, value: str | None):
+    """The reports under ``where`` whose potential harm is ``value`` (None: a near-miss
+    without one), as one condition.
+
+    The harm is not in the ``report_inbox`` index, and SQLite reads the row of every index
+    entry a term needs the table for (a WITHOUT ROWID table defers no seek: 300 ms at 100k).
+    Severity is derived from the harm and is in the index: the index first narrows to the
+    near-misses of that severity, and only their rows are read. A moderate severity comes
+    from a moderate harm alone, so that needs no row at all.
+    """
+    near_miss = where & (Report.kind == "near-miss")
+    severity = severity_of("near-miss", None, value)
+    if value == "moderate":
+        return near_miss & (Report.severity == severity)
+    narrowed = Report.select(Report.id).where(near_miss & (Report.severity == severity))
+    harm = Report.potential_harm.is_null() if value is None else Report.potential_harm == value
+    return Report.id.in_(narrowed) & harm
+
+
+def _buckets(
+    where, filters: InboxFilters, counts: dict[str, int]
+) -> list[tuple[object, int | None]]:
+    """The page order as (condition, size if known) pairs, each walked in index order.
+
+    By status: one bucket a status (sizes known from ``counts``). By severity or harm: a
+    bucket per value, worst first, and within it per status; their sizes are counted only
+    when a later page has to skip past them. Moral distress, which records no harm, is the
+    harm sort's last bucket.
+    """
     shown = filters.statuses()
-    for *key, n in (
-        Report.select(*grouped, fn.COUNT(Report.id)).where(where).group_by(*grouped).tuples()
-    ):
-        counts[key[0]] = counts.get(key[0], 0) + n
-        if shown is None or key[0] in shown:
-            buckets[tuple(key)] = n
-    return counts, buckets
+    statuses = [s for s in counts if counts[s] and (shown is None or s in shown)]
+    statuses.sort(key=lambda s: (0, list(STATUSES).index(s)) if s in STATUSES else (1, s))
+    harm = filters.potential_harm
+
+    def within(status: str, also=None):
+        found = where & (Report.status == status)
+        if also is not None:
+            found &= also
+        return _harm_is(found, harm) if harm else found
+
+    if filters.sort == "status":
+        return [(within(s), counts[s]) for s in statuses]
+    if filters.sort == "severity":
+        return [(within(s, Report.severity == v), None) for v in SEVERITY_ORDER for s in statuses]
+    buckets: list[tuple[object, int | None]] = [
+        (_harm_is(where & (Report.status == s), v), None)
+        for v in ([harm] if harm else HARM_ORDER)
+        for s in statuses
+    ]
+    if not harm and filters.kind != "near-miss":
+        buckets += [(within(s, Report.kind == "moral-distress"), None) for s in statuses]
+    return buckets
 
 
-def _rank(order: tuple, value) -> tuple[int, str]:
-    return (order.index(value), "") if value in order else (len(order), str(value))
-
-
-def _page_rows(where, sort: str, buckets: dict[Bucket, int], skip: int) -> list[Report]:
+def _page_rows(buckets: list[tuple[object, int | None]], skip: int) -> list[Report]:
     """A page in order: one indexed, ordered query per bucket the page touches.
 
     Sorting the whole inbox by a CASE over the status cost a full sort per request (157 ms
-    at 100k reports); each status alone walks the ``report_inbox`` index in order instead.
-    Sorted by severity, a bucket is a status and a severity, both in that index; by
-    potential harm, a status and a harm, the harm read from the rows the index walk finds.
+    at 100k reports); each bucket alone walks the ``report_inbox`` index in order instead.
+    The page's ids come from the index alone (on SQLite each entry holds the primary key),
+    and only those rows are read: SQLite reads a WITHOUT ROWID row for every index entry
+    it passes when the query needs a column the index lacks, even before testing columns
+    the index has, which made a rare severity cost a row read per report of the status.
+    A harm bucket is narrowed as `_harm_is` says.
     """
-    column, order = _SORTED_BY[sort]
-    statuses = tuple(STATUSES)
-
-    def position(bucket: Bucket):
-        by_status = _rank(statuses, bucket[0])
-        return (_rank(order, bucket[1]), by_status) if column is not None else by_status
-
     found: list[Report] = []
-    for bucket in sorted(buckets, key=position):
-        if skip >= buckets[bucket]:
-            skip -= buckets[bucket]
-            continue
-        here = where & (Report.status == bucket[0])
-        if column is not None:
-            here &= column.is_null() if bucket[1] is None else column == bucket[1]
-        found += list(
-            Report.select(*(getattr(Report, name) for name in _INBOX_COLUMNS))
+    for here, size in buckets:
+        if skip:
+            if size is None:
+                size = Report.select(fn.COUNT(Report.id)).where(here).scalar()
+            if skip >= size:
+                skip -= size
+                continue
+        ids = (
+            Report.select(Report.id)
             .where(here)
-            .order_by(Report.category, Report.kind, Report.unit, Report.severity, Report.id)
+            .order_by(*_ORDER)
             .limit(PER_PAGE - len(found))
             .offset(skip)
+        )
+        found += list(
+            Report.select(*(getattr(Report, name) for name in _INBOX_COLUMNS))
+            .where(Report.id.in_(ids))
+            .order_by(*_ORDER)
         )
         skip = 0
         if len(found) >= PER_PAGE:
