@@ -28,7 +28,7 @@ def test_landing_page_says_what_is_recorded_in_plain_words(client):
     assert "Clear and leave" in html
 
 
-def test_full_flow_with_review_restore_and_receipt(reporter, client, recovery_key_file):
+def test_full_flow_with_review_restore_and_receipt(reporter, client, app, recovery_key_file):
     review = reporter.details(
         "near-miss",
         category="medication",
@@ -59,7 +59,11 @@ def test_full_flow_with_review_restore_and_receipt(reporter, client, recovery_ke
     html = filed.get_data(as_text=True)
     assert filed.status_code == 200
     receipt = receipt_in(html)
-    assert "Set-Cookie" in filed.headers and "session=;" in filed.headers["Set-Cookie"]
+    # The session ends at filing: the new cookie holds only the filed flow's random name.
+    session = app.session_interface.get_signing_serializer(app).loads(
+        client.get_cookie("session").value
+    )
+    assert set(session) == {"filed"} and receipt not in str(session)
 
     (report,) = stored_reports()
     assert report.unit == "icu" and report.severity == "moderate" and report.period == "2026-11"

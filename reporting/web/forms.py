@@ -28,6 +28,9 @@ class ReportForm(FlaskForm):
     potential_harm = StringField()
     narrative = TextAreaField()
     action = StringField()
+    # A random name for this one filing, carried from page to page (public.py): after it is
+    # filed, a page of it sent again is answered "already filed", another report's is not.
+    flow = HiddenField()
 
     def submission_data(self) -> dict[str, str]:
         return {name: (getattr(self, name).data or "") for name in SUBMISSION_FIELDS}

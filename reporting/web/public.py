@@ -3,6 +3,8 @@
 Steps of /report, all POSTs to one URL so nothing about a report ever enters a URL:
 choose the kind -> details -> (if there is a narrative) review the de-identified text ->
 receipt, shown once. The draft lives only in the form between steps (see drafts.py).
+After filing, the session keeps only the filed flow's random name (`FILED`: no receipt, no
+report id), so that Back after the receipt answers "already filed" instead of sending again.
 Following a report up with its receipt is follow_up.py, on this same blueprint.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 
-from flask import Blueprint, current_app, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from reporting import submissions
@@ -36,6 +38,17 @@ follow_up.register(bp)
 
 INTENSITY_OPTIONS = [("", "Prefer not to say"), ("0", "0 (none)")]
 INTENSITY_OPTIONS += [(str(n), str(n)) for n in range(1, 10)] + [("10", "10 (worst possible)")]
+FILED = "filed"
+
+
+def _new_flow() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _filed_here(flow: str | None) -> bool:
+    """Whether this session just filed the flow a page belongs to."""
+    filed = session.get(FILED)
+    return bool(flow and filed) and secrets.compare_digest(str(filed), str(flow))
 
 
 @bp.get("/")
@@ -45,7 +58,21 @@ def index():
 
 @bp.get("/report")
 def report_start():
-    return render_template("public/start.html", form=ReportForm(), kinds=KINDS)
+    if FILED in session:
+        session.restart()  # a new report: the last one's mark goes, its minutes start now
+    return render_template("public/start.html", form=ReportForm(), kinds=KINDS, flow=_new_flow())
+
+
+@bp.get("/report/filed")
+def report_filed():
+    """Where Back after the receipt lands with JavaScript (filing.js): a plain page, no form."""
+    if FILED not in session:
+        return redirect(url_for("public.report_start"), 303)
+    return _already_filed()
+
+
+def _already_filed():
+    return render_template("public/filed.html")
 
 
 def _files_now() -> bool:
@@ -60,6 +87,9 @@ def _files_now() -> bool:
 def report_step():
     form = ReviewForm()
     form.validate()  # CSRF is checked before the view; values are the domain's to judge
+    if _filed_here(form.flow.data):
+        return _already_filed()
+    form.flow.data = form.flow.data or _new_flow()
     action = form.action.data or "continue"
     if action == "start":
         if form.kind.data not in KINDS:
@@ -85,7 +115,7 @@ def report_step():
         )
         return _details(form, errors=errors, status=400)
     if not submission.narrative:
-        return _file(submission)
+        return _file(submission, form.flow.data)
     return _review(form, submission, action)
 
 
@@ -112,7 +142,8 @@ def _review(form: ReviewForm, submission: submissions.Submission, action: str):
                 "below, then send it."
             )
         else:
-            return _file(dataclasses.replace(submission, narrative=text, keep=tuple(draft.kept)))
+            kept = dataclasses.replace(submission, narrative=text, keep=tuple(draft.kept))
+            return _file(kept, form.flow.data)
     form.narrative.data = text
     form.draft.data = drafts.seal_draft(draft, secret, nonce)
     form.restore.data = []
@@ -127,9 +158,10 @@ def _review(form: ReviewForm, submission: submissions.Submission, action: str):
     )
 
 
-def _file(submission: submissions.Submission):
+def _file(submission: submissions.Submission, flow: str):
     filed = file_live_report(submission)
-    session.clear()  # the reporter's session ends at filing
+    session.clear()  # the reporter's session ends at filing: only the flow's name is left
+    session[FILED] = flow
     return render_template(
         "public/receipt.html", receipt=filed.receipt, period=filed.period, leave_form=LeaveForm()
     )
@@ -160,18 +192,32 @@ def _details(form: ReportForm, errors: dict[str, str] | None = None, status: int
 
 
 def _start_again(message: str):
-    return render_template("public/start.html", form=ReportForm(), kinds=KINDS, error=message), 400
+    page = render_template(
+        "public/start.html", form=ReportForm(), kinds=KINDS, flow=_new_flow(), error=message
+    )
+    return page, 400
 
 
 def _hidden_fields(form: ReportForm) -> dict[str, str]:
     data = form.submission_data()
     data.pop("narrative")
+    data["flow"] = form.flow.data or ""
     return data
 
 
 @bp.errorhandler(CSRFError)
 def _expired(error: CSRFError):
-    """An expired session must not cost the reporter their text: show it again, send nothing."""
+    """An expired session must not cost the reporter their text: show it again, send nothing.
+
+    A page of a report this session has just filed, sent again (Back, then resend), is
+    answered "already filed": its session ended at filing, so its CSRF token fails too.
+    """
+    if (
+        request.method == "POST"
+        and request.path == "/report"
+        and _filed_here(request.form.get("flow"))
+    ):
+        return _already_filed()
     if request.method == "POST" and request.path == "/report" and request.form.get("kind") in KINDS:
         form = ReviewForm(formdata=request.form, meta={"csrf": False})
         form.restore.data = []

@@ -44,6 +44,11 @@ class TimedSession(SecureCookieSession):
     def is_staff(self) -> bool:
         return bool(self.get(STAFF_KEY))
 
+    def restart(self) -> None:
+        """A new reporter session: nothing of the old one kept, its minutes counted from now."""
+        self.clear()
+        self.started = None
+
 
 class TwoLifetimeSessionInterface(SecureCookieSessionInterface):
     """Reporter sessions expire 15 minutes after they start; staff sessions when idle."""

@@ -1,0 +1,140 @@
+"""The reporter after filing, in a real browser: the receipt's copy and print, and Back.
+
+- With JavaScript the receipt page has a "Copy receipt code" button that puts the code in
+  the clipboard and says "Copied" in a live region, and a "Print this receipt" button; "Clear
+  and leave" empties the clipboard again. Without JavaScript neither button shows and the
+  page asks for the code to be written down.
+- Printed (print media), the page is the receipt box alone: the code, the month and where to
+  follow up; no navigation, no buttons, nothing else.
+- Back after the receipt shows a plain "already filed" page. With JavaScript the browser goes
+  there at once; without it the browser first says the page must be sent again (it keeps no
+  copy of a POST: every reporter page is no-store), and sending it again gets the same plain
+  page, with nothing filed twice.
+axe-core runs in the pages with JavaScript on (it is a script itself); without JavaScript
+the same pages carry the same markup, only the hidden buttons stay hidden.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .browsing import screenshot
+from .steps import RECEIPT, Reporter, file_report
+
+pytestmark = pytest.mark.e2e
+
+ALREADY_FILED = "This report has already been filed"
+
+
+def assert_no_axe_violation(page, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+    ]
+    assert not found, f"{name} ({page.url}):\n" + "\n".join(found)
+
+
+def test_the_copy_button_puts_the_receipt_in_the_clipboard_and_leaving_empties_it(browse, ward):
+    page = browse(ward)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ward.origin)
+    receipt = file_report(Reporter(page), unit="Surgical ward 4")
+    copy = page.get_by_role("button", name="Copy receipt code")
+    assert copy.is_visible() and page.get_by_role("button", name="Print this receipt").is_visible()
+    status = page.locator("#copy-status")
+    assert status.get_attribute("aria-live") == "polite" and status.inner_text() == ""
+    copy.click()
+    page.wait_for_function(
+        "document.getElementById('copy-status').textContent.startsWith('Copied')"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == receipt
+    screenshot(page, "receipt-copied")
+    assert_no_axe_violation(page, "receipt (copied)")
+
+    page.get_by_role("button", name="I have written it down: clear and leave").click()
+    page.wait_for_selector("text=Cleared")
+    assert page.evaluate("navigator.clipboard.readText()") == ""
+
+
+def test_without_javascript_there_is_no_button_and_the_code_is_to_be_written_down(browse, ward):
+    page = browse(ward, js=False)
+    receipt = file_report(Reporter(page), unit="Surgical ward 4")
+    assert RECEIPT.fullmatch(receipt)
+    assert page.get_by_role("button", name="Copy receipt code").count() == 0  # hidden
+    assert not page.locator("#copy-receipt").is_visible()
+    assert not page.locator("#print-receipt").is_visible()
+    assert "Write it down now" in page.locator(".receipt-box").inner_text()
+    screenshot(page, "receipt-nojs")
+
+
+def test_printing_the_receipt_gives_the_code_the_month_and_where_to_follow_up_only(browse, ward):
+    page = browse(ward)
+    receipt = file_report(Reporter(page), unit="Surgical ward 4")
+    period = re.search(r"\d{4}-\d{2}", page.locator(".receipt-facts").inner_text()).group(0)
+    page.emulate_media(media="print")
+    printed = page.locator("body").inner_text()
+    assert receipt in printed and period in printed
+    assert f"{ward.origin}/follow-up" in printed
+    for absent in (
+        "Thank you",
+        "What happens next",
+        "Clear and leave",
+        "Copy receipt code",
+        "Print this receipt",
+        "Write it down now",
+        "Follow up a report",  # the footer's navigation
+        "zorvastatin",  # nothing of the report itself
+    ):
+        assert absent.lower() not in printed.lower(), absent
+    lines = [line for line in printed.splitlines() if line.strip()]
+    assert len(lines) <= 6, lines  # heading, code, two facts with their labels
+    screenshot(page, "receipt-print")
+    page.emulate_media(media="screen")
+    assert "What happens next" in page.locator("body").inner_text()
+
+
+def test_back_after_the_receipt_with_javascript_shows_the_plain_page(browse, ward):
+    page = browse(ward)
+    file_report(Reporter(page), unit="Surgical ward 4")
+    page.go_back()
+    page.get_by_role("heading", name=ALREADY_FILED).wait_for()
+    assert page.url.endswith("/report/filed")
+    assert "Your receipt was shown once" in page.locator("main").inner_text()
+    assert page.locator("main form").count() == 0
+    screenshot(page, "report-already-filed")
+    assert_no_axe_violation(page, "already filed")
+
+    page.go_forward()  # the receipt itself is not shown again
+    page.get_by_role("heading", name=ALREADY_FILED).wait_for()
+    assert page.locator(".receipt code").count() == 0
+
+    page.get_by_role("link", name="start a new report").click()
+    page.get_by_role("heading", name="What would you like to tell us about?").wait_for()
+
+
+def test_reloading_the_receipt_with_javascript_files_nothing_again(browse, ward):
+    page = browse(ward)
+    file_report(Reporter(page), unit="Surgical ward 4")
+    response = page.reload()
+    assert response.request.method == "GET"
+    page.get_by_role("heading", name=ALREADY_FILED).wait_for()
+
+
+def test_back_after_the_receipt_without_javascript_sent_again_shows_the_plain_page(browse, ward):
+    from playwright.sync_api import Error
+
+    page = browse(ward, js=False)
+    file_report(Reporter(page), unit="Surgical ward 4")
+    # The browser kept no copy of the review page (no-store) and will not POST by itself.
+    with pytest.raises(Error, match="ERR_CACHE_MISS"):
+        page.go_back()
+    response = page.reload()  # the reporter sends the page again
+    assert response.request.method == "POST" and response.status == 200
+    page.get_by_role("heading", name=ALREADY_FILED).wait_for()
+    assert "zorvastatin" not in page.locator("main").inner_text()
+    screenshot(page, "report-already-filed-nojs")
