@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
 from reporting import submissions
@@ -65,9 +65,12 @@ def report_start():
 
 @bp.get("/report/filed")
 def report_filed():
-    """Where Back after the receipt lands with JavaScript (filing.js): a plain page, no form."""
+    """Where Back after the receipt lands with JavaScript (filing.js): a plain page, no form.
+
+    Without a filing in this session (it ended, or the send did not file) it is the start.
+    """
     if FILED not in session:
-        return redirect(url_for("public.report_start"), 303)
+        return report_start()
     return _already_filed()
 
 
