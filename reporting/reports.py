@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,26 @@ class ReportStatus:
 def narrative_context(report_id: str) -> bytes:
     """Associated data binding a sealed narrative to its report."""
     return b"report:" + report_id.encode("ascii") + b":narrative"
+
+
+def _narrative_copy_context(report_id: str) -> bytes:
+    return narrative_context(report_id) + b":receipt"
+
+
+# Reports filed from this schema on carry a copy of their narrative's key for the receipt.
+OWN_ACCOUNT_SINCE_SCHEMA = 10
+
+
+@dataclass(frozen=True)
+class OwnAccount:
+    """The reporter's account as the review team reads it (de-identified), by receipt.
+
+    ``text`` is None when nothing was written (``written`` false) or when the report was
+    filed before its account could be opened with the receipt.
+    """
+
+    written: bool
+    text: str | None
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,10 @@ def file_report(
         receipt = receipts.new_receipt()
         code = receipts.normalise(receipt)
         digest = receipts.receipt_digest(code, pepper)
-        row = _report_row(report_id, period, submission, key, digest, narrative)
+        # The reporter can read their account again with the receipt: one HKDF and one
+        # AES-GCM of 32 bytes more than sealing it, no key agreement.
+        reader = functools.partial(receipts.narrative_copy_key, code, report_id, pepper)
+        row = _report_row(report_id, period, submission, key, digest, narrative, reader)
         # Reviewers can reply at once; only the receipt opens what they seal.
         row["reply_key"] = receipts.reply_public_key(code, report_id, pepper)
         try:
@@ -136,12 +159,24 @@ def _report_row(
     key: SealingKey,
     receipt_digest: str,
     narrative: str | None,
+    reader: Callable[[bytes], bytes] | None = None,
 ) -> dict[str, Any]:
     """The stored row of one report: coded fields as given, the narrative sealed to the group.
 
     The one place a report's columns are written, for live filing and for bulk data alike,
-    so no path can store a field the other leaves out (or a narrative unsealed).
+    so no path can store a field the other leaves out (or a narrative unsealed). ``reader``
+    gives the receipt holder's key for a sealed narrative's nonce; with it, the narrative's
+    data key is also sealed under that key (only live filing has a receipt in hand).
     """
+    sealed = copy = None
+    if narrative:
+        sealed, data_key = crypto.seal_returning_key(
+            narrative.encode("utf-8"), key.public, narrative_context(report_id)
+        )
+        if reader is not None:
+            copy = crypto.encrypt_with_secret(
+                data_key, reader(crypto.item_nonce(sealed)), _narrative_copy_context(report_id)
+            )
     return {
         "id": report_id,
         "period": period,
@@ -156,11 +191,8 @@ def _report_row(
         "severity": submission.severity,
         "review_group": key.group,
         "receipt_digest": receipt_digest,
-        "narrative": (
-            crypto.seal(narrative.encode("utf-8"), key.public, narrative_context(report_id))
-            if narrative
-            else None
-        ),
+        "narrative": sealed,
+        "narrative_receipt_key": copy,
         "sealed_gen": key.gen,
     }
 
@@ -178,6 +210,30 @@ def status_by_receipt(receipt_text: str, *, pepper: bytes) -> ReportStatus:
     return ReportStatus(
         period=report.period, kind=report.kind, category=report.category, status=report.status
     )
+
+
+def own_account(receipt_text: str, *, pepper: bytes) -> OwnAccount:
+    """The account of the report this receipt names, opened with the receipt alone.
+
+    For a receipt already found (the follow-up page): unknown and purged ones raise
+    ReceiptNotFound like `status_by_receipt`.
+    """
+    code = receipts.normalise(receipt_text)
+    digest = receipts.receipt_digest(code or _NO_RECEIPT, pepper)
+    report = Report.by_receipt_digest(digest)
+    if code is None or report is None or report.purged:
+        raise ReceiptNotFound()
+    if report.narrative is None:
+        return OwnAccount(written=False, text=None)
+    if report.narrative_receipt_key is None:
+        return OwnAccount(written=True, text=None)
+    sealed = bytes(report.narrative)
+    secret = receipts.narrative_copy_key(code, report.id, pepper, crypto.item_nonce(sealed))
+    data_key = crypto.decrypt_with_secret(
+        bytes(report.narrative_receipt_key), secret, _narrative_copy_context(report.id)
+    )
+    text = crypto.open_with_data_key(sealed, data_key, narrative_context(report.id))
+    return OwnAccount(written=True, text=text.decode("utf-8"))
 
 
 def open_narrative(report: Report, private_key: bytes) -> str:

@@ -183,6 +183,15 @@ def _v8_pulse_surveys(db: Database) -> None:
     db.create_tables(models, safe=True)
 
 
+def _v10_own_account(db: Database) -> None:
+    """A copy of each new narrative's key for the receipt (`Report.narrative_receipt_key`).
+
+    Reports already stored get none: their narratives were sealed for reviewers only, and
+    nothing but the receipt at filing could have made the copy.
+    """
+    _add_missing_columns(db, Report)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
@@ -192,6 +201,8 @@ MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (6, _v6_signed_group_keys),
     (7, _v7_staff_sessions),
     (8, _v8_pulse_surveys),
+    # 9 is the staff email addresses' (review notifications), committed with them.
+    (10, _v10_own_account),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -59,6 +59,10 @@ class Report(BaseModel):
     # The public half of a key pair derived from the receipt (conversation.py): replies are
     # sealed to it so the reporter reads them with the receipt alone; null until known.
     reply_key = BytesField(null=True)
+    # The narrative's data key sealed under a key derived from the receipt and the sealed
+    # narrative's nonce (receipts.narrative_copy_key), so the reporter can read their own
+    # account with the receipt alone (schema 10); null without a narrative or before then.
+    narrative_receipt_key = BytesField(null=True)
 
     class Meta:
         without_rowid = True

@@ -130,6 +130,13 @@ def open_with_data_key(envelope: bytes, data_key: bytes, associated_data: bytes)
         raise CryptoError("the sealed item was altered or belongs elsewhere") from exc
 
 
+def item_nonce(envelope: bytes) -> bytes:
+    """A sealed item's data nonce: random, kept by `rewrap`, and gone when the item is."""
+    if len(envelope) < _HEADER or envelope[0] != VERSION:
+        raise CryptoError("not a sealed item of a known version")
+    return envelope[_HEADER - _NONCE : _HEADER]
+
+
 def rewrap(envelope: bytes, old_private: bytes, new_public: bytes, associated_data: bytes) -> bytes:
     """The same item with its data key wrapped to a new key pair (key rotation)."""
     data_key = unwrap_data_key(envelope, old_private, associated_data)

@@ -71,3 +71,17 @@ def reply_public_key(code: str, report_id: str, pepper: bytes) -> bytes:
     from reporting.privacy import crypto
 
     return crypto.public_key_of(receipt_private_key(code, report_id, pepper))
+
+
+# The key a copy of a narrative's data key is sealed under at filing, so the reporter can
+# read their own account with the receipt. Symmetric (the receipt is in hand both when it is
+# made and when it is used) and bound to the sealed narrative's own random nonce: once the
+# narrative is destroyed, the copy can neither be opened nor tested against a receipt.
+NARRATIVE_COPY_PURPOSE = b"reporting/receipt-narrative/v1:"
+
+
+def narrative_copy_key(code: str, report_id: str, pepper: bytes, item_nonce: bytes) -> bytes:
+    from reporting.privacy import crypto
+
+    salt = report_id.encode("ascii") + pepper
+    return crypto.secret_from_text(code, salt, NARRATIVE_COPY_PURPOSE + item_nonce)

@@ -62,11 +62,20 @@ def _receipt_not_found():
 
 
 def _status_page(thread, receipt: str, *, status: int = 200, **extra):
-    """The report's status and conversation; the receipt rides in the answer form's body."""
+    """The report's status, the reporter's own account and the conversation, by receipt.
+
+    The receipt rides in the answer form's body.
+    """
     code = receipts.normalise(receipt)
+    try:
+        account = reports.own_account(receipt, pepper=services().pepper)
+    except reports.ReceiptNotFound:  # purged since the thread was read
+        return _receipt_not_found()
     return render_template(
         "public/status.html",
         thread=thread,
+        account=account,
+        account_since=reports.OWN_ACCOUNT_SINCE_SCHEMA,
         receipt=receipts.format_receipt(code) if code else "",
         status_words=STATUS_WORDS.get(thread.status, thread.status),
         kind_name=KINDS.get(thread.kind, thread.kind),
