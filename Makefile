@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 E2E_STAMP := $(VENV)/.installed-e2e
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale bench-pulse bench-floods clean
+.PHONY: install run init demo test test-postgres test-e2e test-disclosure test-outside-audit lint format lexicon bench bench-deid bench-review bench-trends bench-scale bench-pulse bench-floods bench-hidden clean
 
 EXTRAS := test,dev,postgres,redis
 
@@ -82,6 +82,10 @@ bench-deid: $(STAMP)
 ## Floods: other addresses' filing latency (p99, goal < 100 ms) while one address floods.
 bench-floods: $(STAMP)
 	$(BIN)/pytest -q -s -m "not postgres" tests/test_floods.py -k "flood_from_one_address"
+
+## Hidden share of each dashboard view on the demo's data (issue 13).
+bench-hidden: $(STAMP)
+	$(BIN)/python bench/hidden_share.py
 
 ## Pulse: 5,000 respondents' token exchange + submission with 2 processes, and the release.
 bench-pulse: $(STAMP)

@@ -15,6 +15,7 @@ from helpers import add_reports
 
 from reporting import accounts
 from reporting.db import close_all, database
+from reporting.releases.dashboard import why_hidden
 from reporting.web.dashboard import spreadsheet_safe
 
 PASSWORD = "correct horse battery"
@@ -106,7 +107,12 @@ def test_leadership_sees_explanation_footnote_and_header_link(released, lead):
     assert "A hidden number can be large: it may be hidden to protect another one." in html
     assert "Totals include hidden cells" in html
     assert 'href="/dashboard">Trends dashboard</a>' in html
-    assert "fewer than" not in html.lower()
+    # "Fewer than k" appears only inside the either-or explanation of issue 13, never as
+    # what a cell is: a cell hidden to protect another can be large.
+    why = why_hidden(5)
+    assert "either fewer than 5 reports, or hidden so that another" in why
+    assert html.count(why) >= 1
+    assert "fewer than" not in html.replace(why, "").lower()
 
 
 def test_before_any_release_the_page_says_nothing_is_released(app, lead):
@@ -116,7 +122,13 @@ def test_before_any_release_the_page_says_nothing_is_released(app, lead):
 
 
 def test_small_cell_is_shown_as_hidden_never_as_its_number(released, lead):
-    html = page(lead, granularity="month", kind="near-miss", department="critical-care")
+    html = page(
+        lead,
+        granularity="month",
+        kind="near-miss",
+        department="critical-care",
+        breakdown="category",
+    )
     over_time = table_html(html, "over-time-near-miss")
     medication = row_cells(over_time, "Medication or other substance")
     assert len(medication) == 3
@@ -129,7 +141,13 @@ def test_small_cell_is_shown_as_hidden_never_as_its_number(released, lead):
     icu_medication = row_cells(units, "Medication or other substance")
     assert all(not re.search(r"\d", re.sub(r"<[^>]+>", "", c)) for c in icu_medication[:-1])
 
-    rows = export(lead, granularity="month", kind="near-miss", department="critical-care")
+    rows = export(
+        lead,
+        granularity="month",
+        kind="near-miss",
+        department="critical-care",
+        breakdown="category",
+    )
     medication_rows = [r for r in rows if r["category"] == "Medication or other substance"]
     assert medication_rows and all(
         r["count"] == "" and r["hidden"] == "yes" for r in medication_rows
@@ -141,7 +159,13 @@ def test_small_cell_is_shown_as_hidden_never_as_its_number(released, lead):
 
 
 def test_chart_data_has_null_for_hidden_cells(released, lead):
-    html = page(lead, granularity="month", kind="near-miss", department="critical-care")
+    html = page(
+        lead,
+        granularity="month",
+        kind="near-miss",
+        department="critical-care",
+        breakdown="category",
+    )
     match = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S)
     assert match
     import json
@@ -164,10 +188,16 @@ def test_csv_has_flag_column_blanks_and_formula_escaping(released, lead):
         "category",
         "role",
         "severity",
+        "measure",
         "count",
         "hidden",
+        "why_hidden",
     ]
     assert {r["hidden"] for r in rows} == {"yes", "no"}
+    assert all((r["why_hidden"] == why_hidden(5)) == (r["hidden"] == "yes") for r in rows)
+    rates = [r for r in rows if r["measure"] != "reports"]
+    assert rates and all(r["hidden"] == "no" for r in rates)
+    rows = [r for r in rows if r not in rates]
     assert all((r["count"] == "") == (r["hidden"] == "yes") for r in rows)
     assert all(r["count"] == "" or int(r["count"]) >= 5 for r in rows)
     organisations = {r["organisation"] for r in rows}
@@ -245,6 +275,8 @@ def test_granularity_switch_and_filters(released, lead):
     assert "2026-08" in over_time and "2026-07" not in over_time and "2026-09" not in over_time
     assert "Moral distress reports over time" not in html
     html = page(lead, kind="near-miss", department="critical-care")
+    assert "by-unit-near-miss-table" not in html, "unit detail is asked for, not the default"
+    html = page(lead, kind="near-miss", department="critical-care", breakdown="category")
     assert "by-unit-near-miss-table" in html and "Intensive care unit" in html
     rows = export(lead, kind="near-miss", department="critical-care")
     assert {r["kind"] for r in rows} == {"Near-miss"}

@@ -15,7 +15,7 @@ import fcntl
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,7 +78,25 @@ def mapping_from(taxonomy: Taxonomy) -> cube.OrgMapping:
             for slug, u in sorted(taxonomy.units.items())
         },
         categories=tuple(sorted(taxonomy.categories)),
+        headcounts=declared_headcounts(taxonomy),
     )
+
+
+def declared_headcounts(taxonomy: Taxonomy) -> dict[str, int]:
+    """Staff per department and for the organisation, where every unit in it declares a
+    headcount (a sum missing a unit would overstate any rate built on it)."""
+    per_department: dict[str, int | None] = {d: 0 for d in taxonomy.departments}
+    for unit in taxonomy.units.values():
+        if unit.retired or unit.department not in per_department:
+            continue
+        known = per_department[unit.department]
+        per_department[unit.department] = (
+            None if known is None or unit.headcount is None else known + unit.headcount
+        )
+    found = {d: n for d, n in per_department.items() if n}
+    if found and len(found) == len(per_department):
+        found["*"] = sum(found.values())
+    return found
 
 
 @contextlib.contextmanager
@@ -142,7 +160,10 @@ def build_release(month: str, taxonomy: Taxonomy, policy: ReleasePolicy, clock: 
     if threshold < 3:
         raise ReleaseError("the threshold k is never below 3")
     mapping = (
-        cube.OrgMapping.from_json(json.loads(earlier[0].mapping))
+        replace(
+            cube.OrgMapping.from_json(json.loads(earlier[0].mapping)),
+            headcounts=declared_headcounts(taxonomy),
+        )
         if earlier
         else mapping_from(taxonomy)
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reporting.periods import granularity_of
 from reporting.releases.disclosure import Cell, Relation
@@ -40,18 +40,26 @@ LeafKey = tuple[str, str, str, str, str]  # unit field, kind, category, role, se
 
 @dataclass(frozen=True)
 class Mapping_:
-    """The organisation a release is built under: fixed for a calendar year."""
+    """The organisation a release is built under: fixed for a calendar year.
+
+    ``headcounts`` is the staff declared when the release was built (``*`` for the
+    organisation, department slugs), so a rate per 100 staff is derived from published
+    numbers only; it is the one part each release declares afresh (see builder)."""
 
     departments: tuple[str, ...]
     units: dict[str, tuple[str, bool]]  # unit -> (department, publishable)
     categories: tuple[tuple[str, str], ...]  # (kind, category)
+    headcounts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {
+        found = {
             "departments": list(self.departments),
             "units": {u: [d, p] for u, (d, p) in self.units.items()},
             "categories": [list(c) for c in self.categories],
         }
+        if self.headcounts:
+            found["headcounts"] = dict(self.headcounts)
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping) -> Mapping_:
@@ -59,6 +67,7 @@ class Mapping_:
             departments=tuple(data["departments"]),
             units={u: (d, bool(p)) for u, (d, p) in data["units"].items()},
             categories=tuple((k, c) for k, c in data["categories"]),
+            headcounts={k: int(v) for k, v in data.get("headcounts", {}).items()},
         )
 
     def published_units(self, department: str) -> list[str]:

@@ -61,6 +61,8 @@ class ReleasedCells:
     values: dict[tuple, int | None]
     periods: dict[str, list[str]]
     mappings: dict[str, cube.OrgMapping] = field(default_factory=dict)
+    # Staff declared by each month's release: "*" and department slugs -> headcount.
+    headcounts: dict[str, dict[str, int]] = field(default_factory=dict)
     _answers: dict[tuple, str] = field(default_factory=dict, repr=False)
 
     def answer_json(self, query: Query, taxonomy: Taxonomy) -> str:
@@ -91,16 +93,18 @@ class ReleasedCells:
         for period in {k[0] for k in values}:
             periods[granularity_of(period)].add(period)
         mappings = {}
+        headcounts = {}
         for release in releases:
-            mappings.setdefault(
-                release.month[:4], cube.OrgMapping.from_json(json.loads(release.mapping))
-            )
+            mapping = cube.OrgMapping.from_json(json.loads(release.mapping))
+            mappings.setdefault(release.month[:4], mapping)
+            headcounts[release.month] = mapping.headcounts
         return cls(
             latest=releases[-1].month if releases else None,
             threshold=releases[-1].threshold if releases else 0,
             values=values,
             periods={g: sorted(p) for g, p in periods.items()},
             mappings=mappings,
+            headcounts=headcounts,
         )
 
 

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, abort, render_template, request
 
 from reporting.releases import pulse_results
-from reporting.releases.dashboard import Dashboard, InvalidSelection, select
+from reporting.releases.dashboard import Dashboard, InvalidSelection, select, why_hidden
 from reporting.releases.dashboard.pulse_board import (
     columns,
     department_rows,
@@ -30,8 +30,10 @@ CSV_COLUMNS = (
     "category",
     "role",
     "severity",
+    "measure",
     "count",
     "hidden",
+    "why_hidden",
 )
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -78,6 +80,7 @@ def index():
         kinds=KINDS,
         departments=sorted(board.taxonomy.departments.values(), key=lambda d: d.name.casefold()),
         threshold=board.released.threshold,
+        why_hidden=why_hidden(board.released.threshold),
     )
 
 
@@ -88,6 +91,7 @@ def export_csv():
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    why = why_hidden(board.released.threshold)
     for table in board.tables():
         for cell in table.cells():
             texts = [
@@ -98,9 +102,11 @@ def export_csv():
                 cell.category,
                 cell.role,
                 cell.severity,
+                cell.measure,
             ]
-            count = "" if cell.hidden else cell.count
-            writer.writerow([*map(spreadsheet_safe, texts), count, "yes" if cell.hidden else "no"])
+            writer.writerow(
+                [*map(spreadsheet_safe, texts), *_csv_value(cell), why if cell.hidden else ""]
+            )
     latest = board.selection.latest or "none"
     audit("export", "trends.csv", board.selection.params())
     response = Response(out.getvalue(), mimetype="text/csv")
@@ -108,6 +114,15 @@ def export_csv():
         f'attachment; filename="trends-{board.selection.granularity}-{latest}.csv"'
     )
     return response
+
+
+def _csv_value(cell) -> tuple[str, str]:
+    """The count (or a rate, one decimal) and whether it is hidden."""
+    if cell.is_rate:
+        rate = cell.rate
+        shown = "" if rate is None else str(rate) if isinstance(rate, int) else f"{rate:.1f}"
+        return shown, "no"
+    return ("", "yes") if cell.hidden else (str(cell.count), "no")
 
 
 def spreadsheet_safe(text: str) -> str:

@@ -31,14 +31,15 @@ def leader_page(browse, hospital, **options):
 
 def column_heads(page, table_id: str) -> list[str]:
     """The period heads of a table (text content: the chart's table is folded away)."""
-    return [h.strip() for h in page.locator(f"#{table_id} thead th.num").all_text_contents()]
+    heads = page.locator(f"#{table_id} thead th.num").all_text_contents()
+    return [re.sub(r"partial: .*", "", h).strip() for h in heads]  # without a partial's note
 
 
 def test_dashboard_draws_charts_switches_granularity_and_filters(browse, hospital):
     page = leader_page(browse, hospital)
     canvases = page.locator("figure.chart canvas")
     canvases.first.wait_for()
-    assert canvases.count() == 2  # one chart per kind
+    assert canvases.count() == 4  # per kind: by category and by department
     for canvas in canvases.all():
         assert canvas.evaluate(CANVAS_DRAWN), "a chart's canvas is blank"
         assert "table below" in canvas.get_attribute("aria-label")
@@ -57,9 +58,12 @@ def test_dashboard_draws_charts_switches_granularity_and_filters(browse, hospita
     page.get_by_label("Kind").select_option(label="Near-miss")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"kind=near-miss"))
-    assert page.locator("figure.chart canvas").count() == 1
+    assert page.locator("figure.chart canvas").count() == 2
     titles = page.locator("section.chart-section h2").all_inner_texts()
-    assert titles == ["Near-miss reports over time"], titles
+    assert titles == [
+        "Near-miss reports over time",
+        "Near-miss reports by department over time",
+    ], titles
     assert page.locator("#over-time-moral-distress-table").count() == 0
     screenshot(page, "dashboard-near-miss")
 
@@ -83,6 +87,9 @@ def test_csv_download_is_what_the_dashboard_shows(browse, hospital):
     assert records, "the CSV holds no cell"
     assert {r["hidden"] for r in records} <= {"yes", "no"}
     assert {r["hidden"] for r in records} == {"yes", "no"}, "demo data has both kinds of cell"
+    rates = [r for r in records if r["measure"] != "reports"]
+    assert {r["measure"] for r in rates} == {"staff", "reports per 100 staff"}
+    records = [r for r in records if r not in rates]
     for record in records:
         if record["hidden"] == "yes":
             assert record["count"] == "", record
@@ -98,4 +105,4 @@ def test_dashboard_without_javascript_shows_every_number_as_a_table(browse, hosp
     page = leader_page(browse, hospital, js=False)
     assert page.locator("canvas").count() == 0
     assert page.locator("#over-time-near-miss-table").is_visible()
-    assert page.locator("details.chart-table[open]").count() == 2
+    assert page.locator("details.chart-table[open]").count() == 4

@@ -9,7 +9,7 @@ published numbers and say so when an input is hidden. No Flask here.
 from reporting.releases.dashboard.board import Dashboard
 from reporting.releases.dashboard.indicators import Change, Indicator
 from reporting.releases.dashboard.selection import InvalidSelection, Selection, select
-from reporting.releases.dashboard.tables import Cell, Row, Table
+from reporting.releases.dashboard.tables import Cell, Row, Table, why_hidden
 
 __all__ = [
     "Cell",
@@ -21,4 +21,5 @@ __all__ = [
     "Selection",
     "Table",
     "select",
+    "why_hidden",
 ]

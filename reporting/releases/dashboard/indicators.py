@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reporting.periods import previous_period, year_earlier
+from reporting.releases import coverage
 from reporting.releases.dashboard.questions import Questions
+from reporting.releases.dashboard.significance import change_verdict
 
 NOT_AVAILABLE_HIDDEN = "not available (hidden for anonymity)"
 NOT_AVAILABLE_UNRELEASED = "not available (that period is not released)"
@@ -31,28 +33,48 @@ class Indicator:
     changes: tuple[Change, ...] = ()
 
 
+VOLUME_NOTES = {
+    "near-miss": "A rising count of near-misses is a sign of a healthy reporting culture: "
+    "people trust that speaking up is safe and useful.",
+    "moral-distress": "Moral distress reports: where staff know the right thing to do and "
+    "cannot do it. A change says where to look, not who.",
+}
+
+
 def build_indicators(view: Questions) -> list[Indicator]:
-    """The view's indicators; none when nothing of its granularity is released."""
+    """The view's indicators, for the kinds it shows; none when nothing of its granularity
+    is released."""
     if not view.selection.available:
         return []
-    return [near_miss_volume(view), high_distress_share(view)]
+    kinds = view.selection.kinds
+    found = [volume(view, kind) for kind in kinds]
+    if "moral-distress" in kinds:
+        found.append(high_distress_share(view))
+    return found
 
 
-def near_miss_volume(view: Questions) -> Indicator:
+def volume(view: Questions, kind: str) -> Indicator:
+    """Reports of one kind in the latest period, with each change tested against chance
+    (on published counts, adjusted for declared staff where both periods declare it)."""
     period = view.selection.latest
-    _, now = view.count(period, kind="near-miss")
+    _, now = view.count(period, kind=kind)
     changes = []
     for label, other in comparisons(view, period):
-        released, before = view.count(other, kind="near-miss")
-        changes.append(_change(label, other, released, now, before, _count_change))
+        released, before = view.count(other, kind=kind)
+        describe = _count_change(_staff(view, period), _staff(view, other))
+        changes.append(_change(view, label, other, released, now, before, describe))
+    title = "Near-misses reported" if kind == "near-miss" else "Moral distress reported"
     return Indicator(
-        title=f"Near-misses reported, {period}",
+        title=f"{title}, {period}",
         value=str(now) if now is not None else NOT_AVAILABLE_HIDDEN,
         available=now is not None,
-        note="A rising count of near-misses is a sign of a healthy reporting culture: "
-        "people trust that speaking up is safe and useful.",
+        note=VOLUME_NOTES[kind],
         changes=tuple(changes),
     )
+
+
+def _staff(view: Questions, period: str) -> int | None:
+    return coverage.headcount(view.released, period, view.selection.department or "*")
 
 
 def share(view: Questions, period: str | None) -> tuple[bool, float | None]:
@@ -69,7 +91,7 @@ def high_distress_share(view: Questions) -> Indicator:
     changes = []
     for label, other in comparisons(view, period):
         released, before = share(view, other)
-        changes.append(_change(label, other, released, now, before, _share_change))
+        changes.append(_change(view, label, other, released, now, before, _share_change))
     return Indicator(
         title=f"Moral distress reported as high severity, {period}",
         value=f"{now:.0%}" if now is not None else NOT_AVAILABLE_HIDDEN,
@@ -88,19 +110,30 @@ def comparisons(view: Questions, period: str) -> list[tuple[str, str]]:
     return found
 
 
-def _change(label, other, released, now, before, describe) -> Change:
+def _change(view, label, other, released, now, before, describe) -> Change:
     if not released:
         return Change(f"{label} ({other})", NOT_AVAILABLE_UNRELEASED, False)
+    for period in (view.selection.latest, other):
+        found = coverage.coverage(view.released, period)
+        if found.partial:
+            text = f"not comparable: {period} is partial ({found.describe()})"
+            return Change(f"{label} ({other})", text, False)
     if now is None or before is None:
         return Change(f"{label} ({other})", NOT_AVAILABLE_HIDDEN, False)
     return Change(f"{label} ({other})", describe(now, before), True)
 
 
-def _count_change(now: int, before: int) -> str:
-    difference = now - before
-    return f"{difference:+d} ({difference / before:+.0%}) from {before}"
+def _count_change(staff_now: int | None, staff_before: int | None):
+    def describe(now: int, before: int) -> str:
+        difference = now - before
+        relative = f" ({difference / before:+.0%})" if before else ""
+        verdict = change_verdict(now, before, staff_now, staff_before).describe()
+        return f"{difference:+d}{relative} from {before}: {verdict}"
+
+    return describe
 
 
 def _share_change(now: float, before: float) -> str:
     points = round(100 * now) - round(100 * before)
-    return f"{points:+d} percentage points from {before:.0%}"
+    unit = "percentage point" if abs(points) == 1 else "percentage points"
+    return f"{points:+d} {unit} from {before:.0%}"

@@ -15,7 +15,9 @@ from reporting.taxonomy import KINDS, Taxonomy
 
 # How many periods the page shows when no `since` is chosen: wide tables stay readable.
 DEFAULT_SPAN = {"month": 12, "quarter": 8, "year": 10}
-PARAMETERS = ("granularity", "since", "until", "kind", "department")
+PARAMETERS = ("granularity", "since", "until", "kind", "department", "breakdown")
+# Category detail by department is asked for: most of its cells are hidden (departments.py).
+BREAKDOWNS = ("category",)
 
 
 class InvalidSelection(InvalidFields):
@@ -32,6 +34,7 @@ class Selection:
     since: str | None = None
     until: str | None = None
     available: tuple[str, ...] = ()  # every released period of the granularity
+    breakdown: str | None = None
 
     @property
     def periods(self) -> list[str]:
@@ -45,10 +48,12 @@ class Selection:
     def kinds(self) -> list[str]:
         return [self.kind] if self.kind else list(KINDS)
 
-    def params(self) -> dict[str, str]:
-        """The query string that reproduces this view (for the CSV link)."""
+    def params(self, **changed: str | None) -> dict[str, str]:
+        """The query string that reproduces this view (for the CSV link), with ``changed``
+        parameters replaced (None drops one)."""
         found = {"granularity": self.granularity, "since": self.since, "until": self.until}
-        found.update(kind=self.kind, department=self.department)
+        found.update(kind=self.kind, department=self.department, breakdown=self.breakdown)
+        found.update(changed)
         return {k: v for k, v in found.items() if v}
 
 
@@ -77,14 +82,17 @@ def select(args: Mapping[str, Sequence[str]], released: trends.ReleasedCells, ta
     department = single.get("department")
     if department is not None and department not in taxonomy.departments:
         errors["department"] = "unknown department"
+    breakdown = single.get("breakdown")
+    if breakdown is not None and breakdown not in BREAKDOWNS:
+        errors["breakdown"] = f"must be one of: {', '.join(BREAKDOWNS)}"
     if errors:
         raise InvalidSelection(errors)
     available = tuple(released.periods[granularity])
     if not available:
-        return Selection(granularity, kind, department)
+        return Selection(granularity, kind, department, breakdown=breakdown)
     until = single.get("until") if single.get("until") in available else available[-1]
     default_since = available[max(0, available.index(until) + 1 - DEFAULT_SPAN[granularity])]
     since = single.get("since") if single.get("since") in available else default_since
     if since > until:
         since = until
-    return Selection(granularity, kind, department, since, until, available)
+    return Selection(granularity, kind, department, since, until, available, breakdown)

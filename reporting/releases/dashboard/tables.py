@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reporting.releases import coverage
 from reporting.releases.dashboard.questions import Questions
 from reporting.taxonomy import KINDS, ROLES, SEVERITIES
+
+
+def why_hidden(threshold: int) -> str:
+    """The one explanation every hidden cell gets. Which of the two reasons applies is
+    never said: "fewer than k" would place the number between 1 and k-1."""
+    return (
+        f"Hidden for anonymity: either fewer than {threshold} reports, or hidden so that "
+        "another small number cannot be worked out from it. Which of the two is never "
+        "said, because saying it would give a small number away."
+    )
 
 
 @dataclass(frozen=True)
@@ -25,10 +36,15 @@ class Cell:
     role: str = ""
     severity: str = ""
     total: bool = False
+    # A rate cell shows reports per 100 staff (``rate``), derived from a published count
+    # and a declared headcount; ``None`` when either is missing. It is never "hidden".
+    is_rate: bool = False
+    rate: float | None = None
+    measure: str = "reports"  # or "staff", "reports per 100 staff" (rate cells)
 
     @property
     def hidden(self) -> bool:
-        return self.count is None
+        return self.count is None and not self.is_rate
 
 
 @dataclass
@@ -46,6 +62,7 @@ class Table:
     columns: list[str]
     rows: list[Row] = field(default_factory=list)
     bars: bool = False
+    column_notes: dict[str, str] = field(default_factory=dict)  # "partial: 2 of 12 months"
 
     def cells(self) -> list[Cell]:
         return [cell for row in self.rows for cell in row.cells]
@@ -57,18 +74,9 @@ class Table:
         return round(100 * cell.count / top) if top and cell.count is not None else 0
 
 
-def build_tables(view: Questions) -> list[Table]:
-    """Every table of the view: over time and by organisation per kind, by role, by severity."""
-    if not view.selection.available:
-        return []
-    found = [over_time(view, kind) for kind in view.selection.kinds]
-    found += [by_organisation(view, kind) for kind in view.selection.kinds]
-    found += [by_role(view), by_severity(view)]
-    return found
-
-
-def over_time(view: Questions, kind: str) -> Table:
-    """Categories of one kind per period, with the kind's total: the chart's numbers."""
+def over_time(view: Questions, kind: str, categories: bool = True) -> Table:
+    """Categories of one kind per period (unless ``categories`` is false), with the kind's
+    total: the chart's numbers."""
     s = view.selection
     cells = view.ask(["category"], s.since, s.until, kind=kind, department=s.department)
     totals = view.ask([], s.since, s.until, kind=kind, department=s.department)
@@ -79,8 +87,9 @@ def over_time(view: Questions, kind: str) -> Table:
         title=f"{KINDS[kind]} reports by category, per {s.granularity}",
         corner="Category",
         columns=list(s.periods),
+        column_notes=partial_periods(view),
     )
-    for slug in view.categories(kind):
+    for slug in view.categories(kind) if categories else ():
         name = view.category_name(kind, slug)
         table.rows.append(
             Row(
@@ -103,6 +112,17 @@ def over_time(view: Questions, kind: str) -> Table:
         )
     )
     return table
+
+
+def partial_periods(view: Questions) -> dict[str, str]:
+    """Notes for the shown periods not wholly released (a year begun before the first
+    release): a comparison with them is coverage, not change."""
+    notes = {}
+    for period in view.selection.periods:
+        found = coverage.coverage(view.released, period)
+        if found.partial:
+            notes[period] = "partial: " + found.describe()
+    return notes
 
 
 def by_organisation(view: Questions, kind: str) -> Table:
