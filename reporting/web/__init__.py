@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool | Non
         pulse_views,
         ratelimit,
         review,
+        review_export,  # noqa: F401 (adds the export routes to review.bp before it is registered)
         security,
         services,
         sessions,
