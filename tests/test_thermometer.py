@@ -10,13 +10,13 @@ from helpers import stored_reports
 
 def test_the_scale_has_eleven_named_points_and_prefer_not_to_say(reporter):
     html = reporter.start("moral-distress").get_data(as_text=True)
-    scale = re.search(r'<div class="scale">(.*?)</div>', html, re.S).group(1)
+    scale = re.search(r'<div class="thermo">(.*?)</div>', html, re.S).group(1)
     values = re.findall(
-        r'<input type="radio" class="scale-input" name="intensity" value="(\d+)"', scale
+        r'<input type="radio" class="thermo-input" name="intensity" value="(\d+)"', scale
     )
     assert values == [str(n) for n in range(11)]
     assert (
-        '<span class="scale-number">0</span><span class="visually-hidden"> (none)</span>' in scale
+        '<span class="thermo-number">0</span><span class="visually-hidden"> (none)</span>' in scale
     )
     assert "> (worst possible)</span>" in scale
     assert re.search(

@@ -55,7 +55,7 @@ def test_without_javascript_the_tapped_point_is_the_intensity_filed(browse, ward
     reporter = Reporter(page)
     moral_distress_details(page)
     page.get_by_label("Unsafe staffing", exact=True).check()
-    page.locator("label.scale-point", has_text=re.compile(r"^8$")).click()
+    page.locator("label.thermo-point", has_text=re.compile(r"^8$")).click()
     assert page.get_by_role("radio", name="8", exact=True).is_checked()
     page.get_by_role("button", name="Continue").click()  # no account: filed at once
     page.wait_for_selector(".receipt code")
