@@ -20,16 +20,16 @@ def chart_data(tables: Sequence[Table]) -> dict[str, Any]:
     for table in tables:
         if not table.key.startswith("over-time-"):
             continue
+        # Inside one department the chart is the kind's total alone (no category lines).
+        rows = [r for r in table.rows if not r.total] or [r for r in table.rows if r.total]
+        if not rows:
+            continue
         charts.append(
             {
                 "id": table.key,
                 "title": table.title,
                 "periods": table.columns,
-                "series": [
-                    {"label": row.label, "values": [c.count for c in row.cells]}
-                    for row in table.rows
-                    if not row.total
-                ],
+                "series": [{"label": r.label, "values": [c.count for c in r.cells]} for r in rows],
             }
         )
     return {"hiddenLabel": HIDDEN, "charts": charts}
