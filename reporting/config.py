@@ -98,6 +98,18 @@ class Defaults:
     # Roles that must use a second factor (TOTP) to log in, e.g. ("reviewer", "admin").
     REQUIRE_TOTP_FOR: tuple[str, ...] = ()
 
+    # Reviewers' batch notices (docs/operations.md, "Email to reviewers"): each reviewer with
+    # an address gets one email per batch that says how many items wait and links to
+    # SITE_URL/review, nothing else, because mail leaves the hospital's control. SMTP_URL is
+    # smtp://, smtp+starttls:// (587) or smtps:// (465), with user:password@ if the server
+    # asks; prefer TLS, since the password and the notice cross the network. None sends none.
+    SMTP_URL: str | None = None
+    MAIL_FROM: str | None = None
+    # The address staff open the site at, e.g. https://speakup.example.org (links in emails).
+    SITE_URL: str | None = None
+    # Seconds the batch's caller waits for the mail server at each step before giving up.
+    SMTP_TIMEOUT_SECONDS = 10
+
     # Where "clear and leave" sends the reporter: a neutral page such as the intranet home.
     LEAVE_URL = "/"
 
@@ -128,6 +140,10 @@ def check(config: dict[str, Any], *, serving: bool) -> None:
         raise ConfigError("PROXY_FIX_HOPS must be 0 or more")
     review_groups(config)
     batch_time(config)
+    if config.get("SMTP_URL"):
+        from reporting.review.notifications import MailSettings
+
+        MailSettings.from_config(config)
     if not serving or config.get("TESTING"):
         return
     for name in ("SECRET_KEY", "RECEIPT_PEPPER"):

@@ -183,6 +183,14 @@ def _v8_pulse_surveys(db: Database) -> None:
     db.create_tables(models, safe=True)
 
 
+def _v9_staff_email(db: Database) -> None:
+    """Staff email addresses, for the content-free batch notices (review/notifications.py).
+
+    Existing accounts get none: `reporting user set-email` adds one.
+    """
+    _add_missing_columns(db, User)
+
+
 def _v10_own_account(db: Database) -> None:
     """A copy of each new narrative's key for the receipt (`Report.narrative_receipt_key`).
 
@@ -201,7 +209,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (6, _v6_signed_group_keys),
     (7, _v7_staff_sessions),
     (8, _v8_pulse_surveys),
-    # 9 is the staff email addresses' (review notifications), committed with them.
+    (9, _v9_staff_email),
     (10, _v10_own_account),
 )
 LATEST = MIGRATIONS[-1][0]

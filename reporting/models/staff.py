@@ -100,6 +100,9 @@ class User(BaseModel):
     # a code is never accepted twice.
     totp_secret = CharField(max_length=64, null=True)
     totp_last_step = IntegerField(null=True)
+    # Where a reviewer's batch notice goes (staff_email.py); None sends none. The only
+    # contact detail kept, and it is staff's: a reporter never has an account.
+    email = CharField(max_length=254, null=True)
 
     @property
     def role_set(self) -> set[str]:

@@ -11,13 +11,18 @@ Each batch also rewrites what reporters wrote in the order of its random ids
 (`rewrite_in_key_order`), so a copy of the database taken after it cannot tell in which
 order the day's reports and answers came.
 
+Once a batch has committed, each reviewer of a group that received something may get one
+content-free email saying how many items wait (notifications.py); a mail failure never
+touches the batch.
+
 No Flask here: the app runs it lazily (housekeeping.py) and `reporting batch` from cron.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +39,7 @@ from reporting.models import (
     Report,
     ReportRead,
 )
+from reporting.review.notifications import MailSettings, Waiting, notify
 
 HOUSEKEEPING_NAME = "batch"
 CHUNK = 500
@@ -41,11 +47,13 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """When the batch runs (local time in ``timezone``) and when a report is overdue."""
+    """When the batch runs (local time in ``timezone``), when a report is overdue, and how
+    reviewers are told (None: no email)."""
 
     batch_time: tuple[int, int]
     timezone: str
     acknowledge_within: int
+    mail: MailSettings | None = None
 
     @classmethod
     def from_config(cls, settings: Mapping[str, Any]) -> BatchSettings:
@@ -53,18 +61,21 @@ class BatchSettings:
             batch_time=config.batch_time(dict(settings)),
             timezone=str(settings["TIMEZONE"]),
             acknowledge_within=int(settings["ACKNOWLEDGE_WITHIN_BATCHES"]),
+            mail=MailSettings.from_config(settings),
         )
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What one call did. ``started`` means the schedule began now and nothing was released."""
+    """What one call did. ``started`` means the schedule began now and nothing was released;
+    ``emailed`` counts the reviewers' notices the mail server accepted."""
 
     batch_date: date
     batches: int = 0
     reports: int = 0
     messages: int = 0
     started: bool = False
+    emailed: int = 0
 
     @property
     def ran(self) -> bool:
@@ -113,9 +124,8 @@ def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
         released = _release_reports()
         messages = _release_messages()
         Housekeeping.update(last_run=latest).where(Housekeeping.name == HOUSEKEEPING_NAME).execute()
-    if released or messages:
-        rewrite_in_key_order()
-    return BatchResult(batch_date=latest, batches=passed, reports=released, messages=messages)
+    result = BatchResult(batch_date=latest, batches=passed)
+    return _after_commit(result, released, messages, settings)
 
 
 FORCED_NAME = "batch-forced"
@@ -151,9 +161,29 @@ def run_now(now: datetime, settings: BatchSettings) -> BatchResult:
         Housekeeping.insert(name=FORCED_NAME, last_run=today).on_conflict(
             conflict_target=[Housekeeping.name], update={Housekeeping.last_run: today}
         ).execute()
-    if released or messages:
-        rewrite_in_key_order()
-    return BatchResult(batch_date=today, batches=1, reports=released, messages=messages)
+    return _after_commit(BatchResult(batch_date=today, batches=1), released, messages, settings)
+
+
+def _after_commit(
+    result: BatchResult,
+    released: Mapping[str, int],
+    messages: Mapping[str, int],
+    settings: BatchSettings,
+) -> BatchResult:
+    """Once the batch is committed: rewrite what reporters wrote, then tell reviewers.
+
+    The emails come last and cannot fail the batch (notify never raises).
+    """
+    reports, answers = sum(released.values()), sum(messages.values())
+    if not reports and not answers:
+        return result
+    rewrite_in_key_order()
+    counts = {
+        group: Waiting(released.get(group, 0), messages.get(group, 0))
+        for group in sorted(set(released) | set(messages))
+    }
+    emailed = notify(settings.mail, counts)
+    return replace(result, reports=reports, messages=answers, emailed=emailed)
 
 
 # What a reporter writes: rebuilt at every batch so that nothing orders it within the day.
@@ -197,18 +227,27 @@ def _count_waiting(passed: int, cap: int) -> None:
     )
 
 
-def _release_reports() -> int:
-    waiting = Report.select(Report.id).where(Report.in_inbox == False)  # noqa: E712
-    ids = [row.id for row in waiting]
+def _release_reports() -> dict[str, int]:
+    """Everything filed since the last batch enters the inbox; how many, per review group."""
+    waiting = Report.select(Report.id, Report.review_group).where(Report.in_inbox == False)  # noqa: E712
+    rows = list(waiting.tuples())
+    ids = [report_id for report_id, _ in rows]
     for start in range(0, len(ids), CHUNK):
         Report.update(in_inbox=True).where(Report.id.in_(ids[start : start + CHUNK])).execute()
-    return len(ids)
+    return Counter(group for _, group in rows)
 
 
-def _release_messages() -> int:
+def _release_messages() -> dict[str, int]:
     """Reporter messages reach reviewers; their reports are flagged and unread again."""
-    waiting = Message.select(Message.id, Message.report).where(Message.in_inbox == False)  # noqa: E712
-    rows = [(row.id, row.report_id) for row in waiting]
+    waiting = (
+        Message.select(Message.id, Message.report, Report.review_group)
+        .join(Report)
+        .where(Message.in_inbox == False)  # noqa: E712
+        .tuples()
+    )
+    found = list(waiting)
+    rows = [(message_id, report_id) for message_id, report_id, _ in found]
+    per_group = Counter(group for _, _, group in found)
     ids = [message_id for message_id, _ in rows]
     reports = sorted({report_id for _, report_id in rows})
     for start in range(0, len(reports), CHUNK):
@@ -217,4 +256,4 @@ def _release_messages() -> int:
         ReportRead.delete().where(ReportRead.report.in_(chunk)).execute()
     for start in range(0, len(ids), CHUNK):
         Message.update(in_inbox=True).where(Message.id.in_(ids[start : start + CHUNK])).execute()
-    return len(ids)
+    return per_group

@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from reporting import accounts, staff_sessions, totp
+from reporting import accounts, staff_email, staff_sessions, totp
 from reporting.db import database
 from reporting.privacy import grants, keys
 from reporting.web.auditing import audit
@@ -87,12 +87,14 @@ def _opener(grantor: str | None, grantor_password_file: Path | None, recovery: P
     help=f"A role to give ({', '.join(accounts.ROLES)}); repeat for several.",
 )
 @click.option("--password-file", required=True, type=PASSWORD_FILE, help="First line: password.")
+@click.option("--email", help="Where a reviewer's batch notices go (a count and a link only).")
 @_grant_options
 @with_appcontext
 def user_add(
     name: str,
     roles: tuple[str, ...],
     password_file: Path,
+    email: str | None,
     grantor: str | None,
     grantor_password_file: Path | None,
     recovery_key_file: Path | None,
@@ -105,6 +107,7 @@ def user_add(
         password = accounts.check_password(
             read_password(password_file), reviewer="reviewer" in chosen, username=name
         )
+        email = None if email is None else staff_email.check_email(email)
     except accounts.AccountError as exc:
         raise _fail(exc) from exc
     if (grantor or grantor_password_file or recovery_key_file or groups) and (
@@ -118,6 +121,8 @@ def user_add(
         try:
             with database.atomic():
                 accounts.create_user(name, password, chosen)
+                if email is not None:
+                    staff_email.set_email(name, email)
                 user = accounts.get_user(name)
                 granted: list[str] = []
                 if "reviewer" in chosen:
@@ -126,7 +131,10 @@ def user_add(
                         granted = grants.grant_groups(user, groups, opener)
         except (accounts.AccountError, grants.GrantError) as exc:
             raise click.ClickException(str(exc)) from exc
-    audit("user-add", name, {"roles": list(chosen), "granted": granted})
+    detail: dict = {"roles": list(chosen), "granted": granted}
+    if email is not None:
+        detail["email"] = "set"  # that it was, not the address (user-email says why)
+    audit("user-add", name, detail)
     click.echo(f"created {name} ({', '.join(chosen)})")
     if granted:
         click.echo(f"granted review keys: {', '.join(granted)}")
@@ -244,14 +252,33 @@ def user_totp(name: str, remove: bool) -> None:
     click.echo(f"uri: {totp.provisioning_uri(secret, name, current_app.config['SITE_NAME'])}")
 
 
+@user_group.command("set-email")
+@click.argument("name")
+@click.argument("address", required=False)
+@click.option("--remove", is_flag=True, help="Remove the address: no more batch notices.")
+@with_appcontext
+def user_set_email(name: str, address: str | None, remove: bool) -> None:
+    """Set (or --remove) the address a reviewer's content-free batch notices go to."""
+    if remove == (address is not None):
+        raise click.ClickException("give an ADDRESS or --remove, not both")
+    with database.connection_context():
+        try:
+            staff_email.set_email(name, None if remove else address)
+        except accounts.AccountError as exc:
+            raise _fail(exc) from exc
+    # The log records that the address changed, not the address: it is kept for ever.
+    audit("user-email", name, {"email": "removed" if remove else "set"})
+    click.echo(f"email {'removed' if remove else 'set'} for {name}")
+
+
 @user_group.command("list")
 @with_appcontext
 def user_list() -> None:
-    """List accounts and their roles."""
+    """List accounts, their roles and any email address."""
     with database.connection_context():
         users = accounts.list_users()
     if not users:
         click.echo("no accounts")
     for user in users:
         roles = ",".join(role for role in accounts.ROLES if role in user.role_set)
-        click.echo(f"{user.username}\t{roles}")
+        click.echo(f"{user.username}\t{roles}" + (f"\t{user.email}" if user.email else ""))

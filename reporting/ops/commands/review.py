@@ -37,6 +37,7 @@ def batch_command(force: bool) -> None:
             f"forced batch: {result.reports} reports and {result.messages} reporter messages "
             "released to reviewers now; the next batch runs at the usual time"
         )
+        _echo_emailed(result.emailed)
         return
     with database.connection_context():
         result = housekeeping.run_due(settings, services().clock(), record=audit).batch
@@ -47,5 +48,12 @@ def batch_command(force: bool) -> None:
             f"batch of {result.batch_date.isoformat()}: {result.reports} reports and "
             f"{result.messages} reporter messages released ({result.batches} batch times)"
         )
+        _echo_emailed(result.emailed)
     else:
         click.echo(f"nothing due; last batch {result.batch_date.isoformat()}")
+
+
+def _echo_emailed(emailed: int) -> None:
+    """How many reviewers' notices the mail server took (a failure is in the log)."""
+    if emailed:
+        click.echo(f"emailed {emailed} reviewer{'' if emailed == 1 else 's'} (a count and a link)")
