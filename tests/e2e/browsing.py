@@ -106,3 +106,16 @@ def horizontal_overflow(page: Any) -> int:
     """How many pixels the page is wider than the window (0: no horizontal scrolling)."""
     width = page.evaluate("document.scrollingElement.scrollWidth")
     return max(0, width - page.viewport_size["width"])
+
+
+def assert_no_axe_violation(page, name: str) -> None:
+    """axe-core finds nothing on the page (it needs JavaScript in the page's context)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+    ]
+    assert not found, f"{name} ({page.url}):\n" + "\n".join(found)

@@ -13,9 +13,8 @@ import pytest
 
 from reporting.releases.dashboard import why_hidden
 
-from .browsing import screenshot
+from .browsing import assert_no_axe_violation, screenshot
 from .steps import log_in
-from .test_new_views import assert_no_axe_violation
 
 pytestmark = pytest.mark.e2e
 

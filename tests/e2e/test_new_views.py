@@ -20,7 +20,7 @@ import pytest
 
 from reporting.config import Defaults
 
-from .browsing import screenshot
+from .browsing import assert_no_axe_violation, screenshot
 from .steps import Reporter, Reviewer, log_in
 
 pytestmark = pytest.mark.e2e
@@ -48,18 +48,6 @@ def details_page(page) -> None:
 
 def too_long_sentence(length: int) -> str:
     return f"Your account is {length:,} characters long; we can take up to {LIMIT:,}."
-
-
-def assert_no_axe_violation(page, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
-        for v in violations
-    ]
-    assert not found, f"{name} ({page.url}):\n" + "\n".join(found)
 
 
 # ---- 1. the narrative's length ------------------------------------------------------------

@@ -22,24 +22,12 @@ import re
 
 import pytest
 
-from .browsing import screenshot
+from .browsing import assert_no_axe_violation, screenshot
 from .steps import NAME, RECEIPT, Reporter, file_report
 
 pytestmark = pytest.mark.e2e
 
 ALREADY_FILED = "This report has already been filed"
-
-
-def assert_no_axe_violation(page, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
-        for v in violations
-    ]
-    assert not found, f"{name} ({page.url}):\n" + "\n".join(found)
 
 
 def test_the_copy_button_puts_the_receipt_in_the_clipboard_and_leaving_empties_it(browse, ward):

@@ -12,9 +12,8 @@ import re
 
 import pytest
 
-from .browsing import horizontal_overflow, screenshot
+from .browsing import assert_no_axe_violation, horizontal_overflow, screenshot
 from .steps import Reporter
-from .test_receipt import assert_no_axe_violation
 
 pytestmark = pytest.mark.e2e
 
