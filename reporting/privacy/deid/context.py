@@ -16,19 +16,19 @@ from operator import attrgetter
 from .cues import _EPONYM_FOLLOWERS, _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLES
 from .name_list import NameLists
 from .name_model import NOT_NAMES, given_like, word_first
-from .tokens import _Tok
+from .tokens import _Tok, _Words
 from .vocabulary import _AMBIGUOUS, _COMMON
 
 
 class _NameContext:
     """The tokens of one narrative, the name lists, and the rules' findings so far."""
 
-    __slots__ = ("text", "toks", "n", "lists", "is_name", "cued", "titled")
+    __slots__ = ("text", "toks", "starts", "ends", "n", "lists", "is_name", "cued", "titled")
 
-    def __init__(self, text: str, toks: list[_Tok], lists: NameLists) -> None:
+    def __init__(self, text: str, words: _Words, lists: NameLists) -> None:
         self.text = text
-        self.toks = toks
-        self.n = len(toks)
+        self.toks, self.starts, self.ends = words
+        self.n = len(self.toks)
         self.lists = lists
         self.is_name = [False] * self.n
         self.cued = [False] * self.n  # found from a role cue
@@ -52,9 +52,8 @@ class _NameContext:
         """Token i begins a sentence, a line or a list item."""
         if i == 0:
             return True
-        toks = self.toks
-        p = toks[i - 1]
-        if "\n" in self.text[p.end : toks[i].start]:
+        p = self.toks[i - 1]
+        if "\n" in self.text[self.ends[i - 1] : self.starts[i]]:
             return True
         if not p.alpha:
             return p.text in '.!?:;•*-–—("“'
@@ -62,7 +61,7 @@ class _NameContext:
 
     def adjacent(self, i: int, j: int) -> bool:
         """toks i and j (j = i+1) separated by plain spaces only."""
-        gap = self.text[self.toks[i].end : self.toks[j].start]
+        gap = self.text[self.ends[i] : self.starts[j]]
         return 0 < len(gap) <= 3 and gap.isspace() and "\n" not in gap
 
     def eponym_context(self, i: int) -> bool:

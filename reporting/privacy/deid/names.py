@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import compress
-from operator import attrgetter
 
 from .context import _NameContext
 from .cues import (
@@ -34,46 +33,47 @@ from .name_list import NameLists
 from .name_model import given_like, rare_word_name, surname_like
 from .occupancy import _Occupancy
 from .seeds import _plant_seeds
-from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens
+from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens, _Words
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
 from .word_names import CLAUSE_OPENERS, PRONOUN_AFTER, THING_AFTER, seed_word_names
 
-_END = attrgetter("end")
 _new_tuple = tuple.__new__
 _NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
 
 
 def _find_names(
-    text: str, occupied: _Occupancy, lists: NameLists, toks: list[_Tok] | None = None
+    text: str, occupied: _Occupancy, lists: NameLists, words: _Words | None = None
 ) -> list[tuple[int, int, str]]:
-    """Spans of the names in ``text``, as (start, end, "NAME"), in text order; ``toks``
-    are its :func:`.tokens._tokens` if already cut (they are changed in place)."""
-    if toks is None:
-        toks = _tokens(text)
+    """Spans of the names in ``text``, as (start, end, "NAME"), in text order; ``words``
+    are its :func:`.tokens._tokens` if already cut (its tokens are changed in place)."""
+    if words is None:
+        words = _tokens(text)
+    toks = words.toks
     if not toks:
         return []
-    _mask_identifiers(toks, occupied)
-    ctx = _NameContext(text, toks, lists)
+    _mask_identifiers(words, occupied)
+    ctx = _NameContext(text, words, lists)
     _plant_seeds(ctx)
     seed_word_names(ctx)
     _extend_seeds(ctx)
-    caps = [i for i in range(ctx.n) if toks[i].cap and not toks[i].upper]
+    caps = [i for i in ctx.where("cap") if not toks[i].upper]
     _join_coordinated(ctx, caps)
     _mark_recurrences(ctx, caps)
     _lower_case_recurrences(ctx)
     return _name_spans(ctx)
 
 
-def _mask_identifiers(toks: list[_Tok], occupied: _Occupancy) -> None:
+def _mask_identifiers(words: _Words, occupied: _Occupancy) -> None:
     """Blank the words inside identifiers already found, so they are barriers rather
     than name material. Each occupied span finds its first word by bisection, so the
     cost is the words masked, not the words of the narrative."""
+    toks, starts, ends = words
     n = len(toks)
     for start, end in zip(occupied.starts, occupied.ends, strict=True):
-        i = bisect_right(toks, start, key=_END)  # the first word ending after the start
-        while i < n and toks[i].start < end:
+        i = bisect_right(ends, start)  # the first word ending after the start
+        while i < n and starts[i] < end:
             t = toks[i]
-            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len, t.start, t.end))
+            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len))
             i += 1
 
 
@@ -88,12 +88,13 @@ def _extend_seeds(ctx: _NameContext) -> None:
     changed = True
     while changed:
         changed = False
-        for i in range(n):
-            if is_name[i] and _extends_right(ctx, i):
+        # compress reads is_name as it goes, so a word marked just ahead is visited too
+        for i in compress(range(n), is_name):
+            if _extends_right(ctx, i):
                 is_name[i + 1] = True
                 changed = True
-        for i in range(n - 1, 0, -1):
-            if is_name[i] and _extends_left(ctx, i):
+        for i in compress(range(n - 1, 0, -1), reversed(is_name)):
+            if _extends_left(ctx, i):
                 is_name[i - 1] = True
                 changed = True
 
@@ -257,15 +258,14 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
             and (j == i or nxt.key not in _LOCATION_WORDS)
         ):
             continue  # an eponym, not a person
-        start = toks[i].start
-        last = toks[j]
-        end = last.base_end
+        last, last_end = toks[j], ctx.ends[j]
+        end = ctx.starts[j] + last.base_len  # before a possessive 's or a full stop
         dotted = _DOTTED_INITIALS.match(last.text) is not None
-        if end < last.end and last.text.endswith(".") and not _is_initial(last) and not dotted:
-            end = last.base_end
+        if end < last_end and last.text.endswith(".") and not _is_initial(last) and not dotted:
+            pass  # a full stop after a name ends the sentence: it stays
         elif _is_initial(last) or dotted or (last.key.rstrip(".") in _TITLES):
-            end = last.end
-        found.append((start, end, "NAME"))
+            end = last_end
+        found.append((ctx.starts[i], end, "NAME"))
     return found
 
 
@@ -274,7 +274,7 @@ def _lower_case_recurrences(ctx: _NameContext) -> None:
     ("my mentor grace wasnt on … grace wd never let that happen"), but not after a
     determiner or before a thing ("no grace period")."""
     toks, is_name = ctx.toks, ctx.is_name
-    found = {toks[i].key for i in range(ctx.n) if is_name[i] and toks[i].lower}
+    found = {toks[i].key for i in compress(range(ctx.n), is_name) if toks[i].lower}
     if not found:
         return
     for i, t in enumerate(toks):

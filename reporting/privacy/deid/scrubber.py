@@ -22,7 +22,7 @@ from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuation
 from .short_numbers import seven_digit_phones, weekday_day_month
 from .spoken import ages_in_words, ordinal_dates, times_in_words
 from .structured import _structured, digit_runs
-from .tokens import _Tok, _tokens
+from .tokens import _tokens, _Words
 
 TOKENS = (
     *("NAME", "EMAIL", "URL", "PHONE", "ID", "DATE", "TIME", "AGE", "ADDRESS", "POSTCODE"),
@@ -104,8 +104,8 @@ class Scrubber:
         spans.extend(weekday_day_month(text))
         spans.extend(seven_digit_phones(text))
         runs = digit_runs(text)
-        toks = _tokens(text)  # shared by the structured cues and the name rules
-        spans.extend(_structured(text, runs, toks))
+        words = _tokens(text)  # shared by the structured cues and the name rules
+        spans.extend(_structured(text, runs, words))
         occupied = _Occupancy(protected)
         if allowed:
             # An allowed identifier keeps its text, and no later pass may take part of it.
@@ -118,7 +118,7 @@ class Scrubber:
             if s[1] > s[0] and occupied.free(s[0], s[1]):
                 occupied.add(s[0], s[1])
                 accepted.append(s)
-        for s in self._names(text, occupied, toks):
+        for s in self._names(text, occupied, words):
             if occupied.free(s[0], s[1]):
                 occupied.add(s[0], s[1])
                 accepted.append(s)
@@ -131,10 +131,10 @@ class Scrubber:
     # -- names --------------------------------------------------------------------
 
     def _names(
-        self, text: str, occupied: _Occupancy, toks: list[_Tok] | None = None
+        self, text: str, occupied: _Occupancy, words: _Words | None = None
     ) -> list[tuple[int, int, str]]:
         """Names found by the word rules, outside the spans already occupied."""
-        return _find_names(text, occupied, self._lists, toks)
+        return _find_names(text, occupied, self._lists, words)
 
 
 def _protected(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:

@@ -107,7 +107,7 @@ def _follows_title(ctx: _NameContext, i: int, t: _Tok, tk: str, strong: bool) ->
     toks, n = ctx.toks, ctx.n
     j = i + 1
     nt = toks[j]
-    if ctx.text[nt.end : nt.end + 1].isdigit():
+    if ctx.text[ctx.ends[j] : ctx.ends[j] + 1].isdigit():
         return False  # "Sister FY1s": a grade or code, not a name
     if _is_initial(nt):
         return True
@@ -179,7 +179,7 @@ def _seed_after_role(ctx: _NameContext, i: int, t: _Tok) -> None:
         j += 1
     if j >= n or not toks[j].alpha or toks[j].key in _TITLES:
         return
-    if "\n" in ctx.text[toks[j - 1].end : toks[j].start]:
+    if "\n" in ctx.text[ctx.ends[j - 1] : ctx.starts[j]]:
         return
     key = toks[j].key
     cap_name = toks[j].cap and (key in _AMBIGUOUS or given_score(key) >= GIVEN_SCORE)

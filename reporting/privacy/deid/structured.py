@@ -25,6 +25,7 @@ from .patterns import (
     _WEB,
     _WHOLE_GROUP,
 )
+from .tokens import _Words
 
 _DIGIT_RUN = re.compile(r"\d\d*")  # as \d+, but the engine finds the first digit faster
 
@@ -64,20 +65,21 @@ def digit_runs(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DIGIT_RUN.finditer(text)]
 
 
-def _cue_positions(low: str, toks: list | None) -> Iterator[tuple[int, int, str]]:
+def _cue_positions(low: str, words: _Words | None) -> Iterator[tuple[int, int, str]]:
     """(start, end, word) of each cue word in the text, in order: from the cue words the
     tokens (:mod:`.tokens`) carry if given, which spares scanning the whole text."""
-    if toks is None:
+    if words is None:
         yield from ((m.start(), m.end(), m.group()) for m in _CUE_WORD.finditer(low))
         return
-    for t in compress(toks, map(_CUES_OF, toks)):
+    toks = words.toks
+    for t, t_start in compress(zip(toks, words.starts, strict=True), map(_CUES_OF, toks)):
         for offset, w in t.cues:
-            start = t.start + offset
+            start = t_start + offset
             yield start, start + len(w), w
 
 
 def _candidates(
-    text: str, low: str, runs: list[tuple[int, int]], toks: list | None = None
+    text: str, low: str, runs: list[tuple[int, int]], words: _Words | None = None
 ) -> list[int]:
     """Positions where a structured identifier can start: at a number (or the '+', '(',
     'x' or upper-case code right before it) and at cue words followed by a number."""
@@ -105,7 +107,7 @@ def _candidates(
             if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
                 add(k3 - 1)
     n = len(text)
-    for start, e, w in _cue_positions(low, toks):
+    for start, e, w in _cue_positions(low, words):
         need = _CUES.get(w)
         if need is None:
             if w in _BUILDING and start >= 2:
@@ -127,10 +129,10 @@ def _candidates(
 
 
 def _matches(
-    text: str, runs: list[tuple[int, int]] | None = None, toks: list | None = None
+    text: str, runs: list[tuple[int, int]] | None = None, words: _Words | None = None
 ) -> Iterator[re.Match[str]]:
     """Valid matches of the combined pattern, tried only where one can start (see
-    :func:`_candidates`; ``runs`` are the text's :func:`digit_runs` and ``toks`` its
+    :func:`_candidates`; ``runs`` are the text's :func:`digit_runs` and ``words`` its
     tokens, if already known).
     Same result as trying every position in turn (:func:`_matches_reference`, the tests
     check this) but several times faster."""
@@ -143,7 +145,7 @@ def _matches(
     last = -1
     match_digit = _STRUCT_DIGIT.match
     match_addr = _STRUCT_ADDR.match
-    for pos in _candidates(text, low, digit_runs(text) if runs is None else runs, toks):
+    for pos in _candidates(text, low, digit_runs(text) if runs is None else runs, words):
         if pos < last:
             continue
         c = text[pos]
@@ -246,11 +248,11 @@ def _span(text: str, m: re.Match[str]) -> tuple[int, int, str] | None:
 
 
 def _structured(
-    text: str, runs: list[tuple[int, int]] | None = None, toks: list | None = None
+    text: str, runs: list[tuple[int, int]] | None = None, words: _Words | None = None
 ) -> list[tuple[int, int, str]]:
     """Spans and kinds of every structured identifier in ``text``, in text order."""
     found = []
-    for m in _matches(text, runs, toks):
+    for m in _matches(text, runs, words):
         span = _span(text, m)
         if span is not None:
             found.append(span)

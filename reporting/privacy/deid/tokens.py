@@ -2,16 +2,19 @@
 
 Each word becomes a ``_Tok`` carrying what the rules ask about it (folded key,
 capitalisation, whether it can start a rule). Features depend only on the word's text,
-so they are computed once per distinct word and cached across narratives; building the
-token list is then one regex scan and one tuple per word, which matters because a
-narrative has hundreds of words.
+so one ``_Tok`` is made per distinct word and cached across narratives, and every
+occurrence of the word shares it; where each occurrence stands is kept apart, in the
+parallel ``starts`` and ``ends`` lists of :class:`_Words`. Cutting a narrative is then
+one regex scan, a dict look-up per word and a running sum of lengths, all loops in C,
+with no object made per word: a narrative has hundreds of words, and making a tuple
+for each was the largest single cost of scrubbing.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from operator import attrgetter
+from itertools import accumulate, compress, islice
 from typing import NamedTuple
 
 from .cue_words import cue_words_in
@@ -26,7 +29,10 @@ _WORD_RE = re.compile(
 # A grade with its number is one word ("FY1", "ct2", "PGY-3"), so it can cue a name.
 _GRADE_HEADS = frozenset({"fy", "f", "ct", "st", "pgy"})
 _GRADE_TAIL = re.compile(r"-?\d(?![\d\w])")
-_START = attrgetter("start")
+# The words of _WORD_RE and the runs of white space between them: together they cover
+# the text, so running lengths give every word's offsets. A word never contains white
+# space and _WORD_RE matches at every other character, so its words are exactly those.
+_PIECE_RE = re.compile(r"\s+|" + _WORD_RE.pattern, re.UNICODE)
 
 
 # lower-case words that can start a name rule (names themselves are checked separately)
@@ -34,10 +40,8 @@ _TRIGGERS = frozenset(_TITLES) | _ROLES | _TITLE_PREFIX | {t.rstrip(".") for t i
 
 
 class _Tok(NamedTuple):
-    """A word or punctuation mark of the narrative, with the features the name rules use.
-
-    The fields that depend only on the word's text come first, so a token is its cached
-    head (see :class:`_Heads`) plus its span: one tuple concatenation per word."""
+    """A word or punctuation mark, with the features the name rules use. They depend
+    only on its text, so one is shared by every occurrence (see :class:`_Heads`)."""
 
     text: str
     key: str  # folded base, for list look-ups
@@ -49,18 +53,18 @@ class _Tok(NamedTuple):
     nameish: bool  # the name model may make it a name with no cue (see .word_names)
     cues: tuple[tuple[int, str], ...]  # cue words of structured identifiers, by offset
     base_len: int  # length without a possessive 's or a trailing full stop
-    start: int
-    end: int
-
-    @property
-    def base_end(self) -> int:
-        """End without a possessive 's or a trailing full stop."""
-        return self.start + self.base_len
 
 
-def _head(text: str) -> tuple:
-    """The fields of a ``_Tok`` before its span; the base drops a trailing full stop and
-    a possessive 's."""
+class _Words(NamedTuple):
+    """A narrative's tokens in order, and where each starts and ends in the text."""
+
+    toks: list[_Tok]
+    starts: list[int]
+    ends: list[int]
+
+
+def _head(text: str) -> _Tok:
+    """The ``_Tok`` of a word; the base drops a trailing full stop and a possessive 's."""
     base = text
     if base.endswith("."):
         base = base[:-1]
@@ -71,7 +75,7 @@ def _head(text: str) -> tuple:
     cap = alpha and base[0].isupper()
     upper = alpha and base.isupper() and len(base) > 1
     lower = alpha and base[0].islower()
-    return (
+    return _Tok(
         text,
         key,
         alpha,
@@ -122,46 +126,55 @@ def _nameish(key: str, cap: bool, upper: bool, lower: bool) -> bool:
 
 
 class _Heads(dict):
-    """Token heads by word text, computed on first sight and kept across narratives (a
-    dict hit is far cheaper than recomputing the features of a common word)."""
+    """Tokens by word text, made on first sight and kept across narratives (a dict hit
+    is far cheaper than recomputing the features of a common word); None for a run of
+    white space, which is no token."""
 
-    def __missing__(self, text: str) -> tuple:
+    def __missing__(self, text: str) -> _Tok | None:
         if len(self) > 50_000:
             self.clear()
-        head = self[text] = _head(text)
+        head = self[text] = None if text.isspace() else _head(text)
         return head
 
 
 _HEADS = _Heads()
-_new_tuple = tuple.__new__
 # Where a grade may follow its head ("FY1", "PGY-3"): the head ends in f, t or y.
 _GRADE_HINT = re.compile(r"[fFtTyY]-?\d")
 
 
-def _tokens(text: str) -> list[_Tok]:
+def _tokens(text: str) -> _Words:
     """The words, tokens, numbers and punctuation marks of ``text``, in order."""
-    heads = _HEADS
-    toks = [_new_tuple(_Tok, heads[m[0]] + m.span()) for m in _WORD_RE.finditer(text)]
+    pieces = _PIECE_RE.findall(text)
+    heads = list(map(_HEADS.__getitem__, pieces))  # a _Tok is truthy, white space None
+    bounds = list(accumulate(map(len, pieces), initial=0))  # bounds[k]: where piece k starts
+    words = _Words(
+        list(filter(None, heads)),
+        list(compress(bounds, heads)),
+        list(compress(islice(bounds, 1, None), heads)),
+    )
     if _GRADE_HINT.search(text) is not None:
-        _join_grades(text, toks)
-    return toks
+        _join_grades(text, words)
+    return words
 
 
-def _join_grades(text: str, toks: list[_Tok]) -> None:
+def _join_grades(text: str, words: _Words) -> None:
     """Make a grade and its number one token ("FY1", "PGY-3"), right to left so earlier
     indices stay valid; each hint ends a head at its first character."""
+    toks, starts, ends = words
     for m in reversed(list(_GRADE_HINT.finditer(text))):
         q = m.start()
-        i = bisect_right(toks, q, key=_START) - 1
+        i = bisect_right(starts, q) - 1
         t = toks[i]
-        if t.end != q + 1 or len(t.text) > 3 or t.text.lower() not in _GRADE_HEADS:
+        if ends[i] != q + 1 or len(t.text) > 3 or t.text.lower() not in _GRADE_HEADS:
             continue
-        tail = _GRADE_TAIL.match(text, t.end)
+        tail = _GRADE_TAIL.match(text, ends[i])
         if tail is None:
             continue
-        e = tail.end()
-        j = bisect_left(toks, e, lo=i + 1, key=_START)
-        toks[i:j] = [_new_tuple(_Tok, _HEADS[text[t.start : e]] + (t.start, e))]
+        s, e = starts[i], tail.end()
+        j = bisect_left(starts, e, lo=i + 1)
+        toks[i:j] = [_HEADS[text[s:e]]]
+        starts[i:j] = [s]
+        ends[i:j] = [e]
 
 
 def _is_initial(t: _Tok) -> bool:
@@ -177,4 +190,4 @@ def _ends_sentence(t: _Tok) -> bool:
 
 def _ends_possessive(t: _Tok) -> bool:
     """A possessive ("Smith's"): a name ends there, whatever follows."""
-    return t.base_end < t.end and not t.text.endswith(".")
+    return t.base_len < len(t.text) and not t.text.endswith(".")
