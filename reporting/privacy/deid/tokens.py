@@ -142,16 +142,14 @@ _HEADS = _Heads()
 
 
 class _Chunks(dict):
-    """The pieces of each chunk of text between two spaces (its words and any other
-    white space inside it, then the space after it), cut on first sight and kept across
-    narratives: most chunks are a common word, and a dict hit is far cheaper than a scan.
-    A chunk cuts as it would in place, since no word contains white space and a word's
-    look-ahead sees a non-letter at its end either way."""
+    """The pieces of each chunk of text between two spaces (see :func:`_cut`), then the
+    space after it, cut on first sight and kept across narratives: most chunks are a
+    common word, and a dict hit is far cheaper than a scan."""
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
         if len(self) > 50_000:
             self.clear()
-        pieces = self[chunk] = (*_PIECE_RE.findall(chunk), " ")
+        pieces = self[chunk] = (*_cut(chunk), " ")
         return pieces
 
 
@@ -166,34 +164,33 @@ def _tokens(text: str) -> _Words:
     pieces = list(chain.from_iterable(map(_CHUNKS.__getitem__, text.split(" "))))
     heads = list(map(_HEADS.__getitem__, pieces))  # a _Tok is truthy, white space None
     bounds = list(accumulate(map(len, pieces), initial=0))  # bounds[k]: where piece k starts
-    words = _Words(
+    return _Words(
         list(filter(None, heads)),
         list(compress(bounds, heads)),
         list(compress(islice(bounds, 1, None), heads)),
     )
-    if _GRADE_HINT.search(text) is not None:
-        _join_grades(text, words)
-    return words
 
 
-def _join_grades(text: str, words: _Words) -> None:
-    """Make a grade and its number one token ("FY1", "PGY-3"), right to left so earlier
-    indices stay valid; each hint ends a head at its first character."""
-    toks, starts, ends = words
-    for m in reversed(list(_GRADE_HINT.finditer(text))):
+def _cut(chunk: str) -> list[str]:
+    """The words of a chunk and the runs of white space between them, with a grade and
+    its number made one word ("FY1", "PGY-3"). A chunk cuts as it would in place: no word
+    or grade contains white space, and a look-ahead at the chunk's end sees a non-letter
+    either way. Grades are joined right to left so earlier indices stay valid; each hint
+    ends a head at its first character."""
+    pieces = _PIECE_RE.findall(chunk)
+    for m in reversed(list(_GRADE_HINT.finditer(chunk))):
         q = m.start()
-        i = bisect_right(starts, q) - 1
-        t = toks[i]
-        if ends[i] != q + 1 or len(t.text) > 3 or t.text.lower() not in _GRADE_HEADS:
+        bounds = list(accumulate(map(len, pieces), initial=0))
+        i = bisect_right(bounds, q) - 1  # the word holding q
+        head = pieces[i]
+        if bounds[i + 1] != q + 1 or len(head) > 3 or head.lower() not in _GRADE_HEADS:
             continue
-        tail = _GRADE_TAIL.match(text, ends[i])
+        tail = _GRADE_TAIL.match(chunk, q + 1)
         if tail is None:
             continue
-        s, e = starts[i], tail.end()
-        j = bisect_left(starts, e, lo=i + 1)
-        toks[i:j] = [_HEADS[text[s:e]]]
-        starts[i:j] = [s]
-        ends[i:j] = [e]
+        j = bisect_left(bounds, tail.end(), lo=i + 1)
+        pieces[i:j] = [chunk[bounds[i] : tail.end()]]
+    return pieces
 
 
 def _is_initial(t: _Tok) -> bool:
