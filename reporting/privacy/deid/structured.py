@@ -10,9 +10,10 @@ digit counts, real calendar dates, a cue before a bare time) before its span is 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import compress
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from .cue_words import _BUILDING, _CUE_WORD, _CUES
 from .patterns import (
@@ -55,8 +56,8 @@ def _valid_numeric_date(s: str) -> bool:
 
 
 _NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
-_DIGIT_AHEAD = re.compile(r"\d")
 _CUES_OF = attrgetter("cues")
+_END = itemgetter(1)
 
 
 def digit_runs(text: str) -> list[tuple[int, int]]:
@@ -106,7 +107,7 @@ def _candidates(
                 add(k3)
             if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
                 add(k3 - 1)
-    n = len(text)
+    run_ends = list(map(_END, runs))
     for start, e, w in _cue_positions(low, words):
         need = _CUES.get(w)
         if need is None:
@@ -121,8 +122,10 @@ def _candidates(
         if need == "n":
             if _NEXT_DIGIT.match(low, e) is None:
                 continue
-        elif _DIGIT_AHEAD.search(text, e, min(n, e + 72)) is None:
-            continue
+        else:  # a digit within 72 characters: the first run ending after e starts in time
+            i = bisect_right(run_ends, e)
+            if i == len(runs) or runs[i][0] >= e + 72:
+                continue
         add(start)
     cands.sort()
     return cands
@@ -136,11 +139,19 @@ def _matches(
     tokens, if already known).
     Same result as trying every position in turn (:func:`_matches_reference`, the tests
     check this) but several times faster."""
+    return (m for m, _span in _spanned_matches(text, runs, words))
+
+
+def _spanned_matches(
+    text: str, runs: list[tuple[int, int]] | None, words: _Words | None
+) -> Iterator[tuple[re.Match[str], tuple[int, int, str] | None]]:
+    """The matches of :func:`_matches`, each with its :func:`_span`, which a valid match
+    needs anyway (so it is computed once)."""
     low = text.lower()
     if "@" in text or "://" in text or "ww." in low:
-        yield from _web_matches(text, low)
+        yield from ((m, _span(text, m)) for m in _web_matches(text, low))
     if len(low) != len(text):  # rare case-mapping that changes length: plain scan
-        yield from _scan(text)
+        yield from ((m, _span(text, m)) for m in _scan(text))
         return
     last = -1
     match_digit = _STRUCT_DIGIT.match
@@ -155,9 +166,9 @@ def _matches(
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
             m = _OTHER_AT[c].match(text, pos)
-        if m is not None and m.end() > pos and _span(text, m) is not None:
+        if m is not None and m.end() > pos and (span := _span(text, m)) is not None:
             last = m.end()
-            yield m
+            yield m, span
 
 
 _LOCAL_CHAR = re.compile(r"[\w.%+'-]", re.IGNORECASE)  # a character of an e-mail's local part
@@ -251,9 +262,4 @@ def _structured(
     text: str, runs: list[tuple[int, int]] | None = None, words: _Words | None = None
 ) -> list[tuple[int, int, str]]:
     """Spans and kinds of every structured identifier in ``text``, in text order."""
-    found = []
-    for m in _matches(text, runs, words):
-        span = _span(text, m)
-        if span is not None:
-            found.append(span)
-    return found
+    return [span for _m, span in _spanned_matches(text, runs, words) if span is not None]
