@@ -54,7 +54,7 @@ def _bed_matches(text: str):
     word starts (a substring search per literal), which is several times cheaper than
     scanning every position."""
     low = text.lower()
-    if len(low) != len(text) or _CASE_ODD.search(text):
+    if not text.isascii() and (len(low) != len(text) or _CASE_ODD.search(text)):
         yield from _BEDS.finditer(text)
         return
     starts = set()

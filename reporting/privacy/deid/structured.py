@@ -29,6 +29,7 @@ from .patterns import (
 from .tokens import _Words
 
 _DIGIT_RUN = re.compile(r"\d\d*")  # as \d+, but the engine finds the first digit faster
+_ASCII_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # the same runs in ASCII text, found faster
 
 _TIME1_CUE = re.compile(
     r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|after|before|@)\s*)$",
@@ -63,7 +64,8 @@ _END = itemgetter(1)
 def digit_runs(text: str) -> list[tuple[int, int]]:
     """The spans of the runs of digits in ``text``, found once for the passes that need
     them (:func:`_candidates`, and the long-digit safety net)."""
-    return [m.span() for m in _DIGIT_RUN.finditer(text)]
+    pattern = _ASCII_DIGIT_RUN if text.isascii() else _DIGIT_RUN
+    return [m.span() for m in pattern.finditer(text)]
 
 
 def _cue_positions(low: str, words: _Words | None) -> Iterator[tuple[int, int, str]]:
