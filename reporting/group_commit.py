@@ -24,7 +24,7 @@ from reporting.db import database
 from reporting.write_traces import one_writer, reporter_write
 
 
-class _Write:
+class Write:
     __slots__ = ("run", "done", "stored", "error")
 
     def __init__(self, run: Callable[[], None]) -> None:
@@ -39,7 +39,7 @@ class _Queue:
 
     def __init__(self) -> None:
         self.changed = threading.Condition(threading.Lock())
-        self.waiting: list[_Write] = []
+        self.waiting: list[Write] = []
         self.leading = False
 
 
@@ -58,10 +58,10 @@ def write_together(run: Callable[[], None]) -> None:
     # Each write is in flight from queueing to its outcome, so the last one of a burst
     # checkpoints the log (write_traces) and a group's end is not a burst's.
     with reporter_write():
-        _write_in_group(_Write(run))
+        _write_in_group(Write(run))
 
 
-def _write_in_group(mine: _Write) -> None:
+def _write_in_group(mine: Write) -> None:
     queue = _QUEUE
     with queue.changed:
         queue.waiting.append(mine)
@@ -72,7 +72,7 @@ def _write_in_group(mine: _Write) -> None:
             group, queue.waiting = queue.waiting, []
     if not mine.done:
         try:
-            _commit(group)
+            commit_group(group)
         finally:
             with queue.changed:
                 queue.leading = False
@@ -81,9 +81,9 @@ def _write_in_group(mine: _Write) -> None:
         raise mine.error
 
 
-def _commit(group: list[_Write]) -> None:
+def commit_group(group: list[Write]) -> None:
     """Run the group's writes in one transaction, or each in its own if that fails; marks
-    every write done, stored or with its error."""
+    every write done, stored or with its error. (Also the writer process's commit.)"""
     try:
         try:
             _transaction(group)
@@ -103,7 +103,7 @@ def _commit(group: list[_Write]) -> None:
             write.done = True
 
 
-def _transaction(group: list[_Write]) -> None:
+def _transaction(group: list[Write]) -> None:
     with one_writer(), database.atomic():
         for write in group:
             write.run()

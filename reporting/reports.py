@@ -21,6 +21,7 @@ from reporting.models import Report, ReviewGroup
 from reporting.privacy import crypto, pinning, receipts
 from reporting.privacy.deid import Scrubber
 from reporting.submissions import Submission
+from reporting.writer import client as writer_client
 
 
 class ReceiptNotFound(Exception):
@@ -117,7 +118,8 @@ def file_report(
         # Reviewers can reply at once; only the receipt opens what they seal.
         row["reply_key"] = receipts.reply_public_key(code, report_id, pepper)
         try:
-            write_together(functools.partial(Report.insert_row, **row))
+            here = functools.partial(write_together, functools.partial(Report.insert_row, **row))
+            writer_client.store("report", row, here)
         except IntegrityError:  # a 128-bit id or 80-bit receipt collided: draw again
             continue
         return FiledReport(receipt=receipt, period=period, narrative=narrative)

@@ -64,8 +64,11 @@ def _trickle_until_cut(sock: socket.socket) -> int:
 
 
 def _worker_pids(master: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True)
-    return {int(pid) for pid in out.stdout.split()}
+    """The master's children but the writer process (reporting/writer/), which it also starts."""
+    command = ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(master)]
+    out = subprocess.run(command, capture_output=True)
+    lines = out.stdout.decode().splitlines()
+    return {int(line.split()[0]) for line in lines if " writer " not in line + " "}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -49,12 +49,22 @@ def _default(field):
     return field.default() if callable(field.default) else field.default
 
 
-def insert(model: type[Model], values: dict) -> None:
-    """Insert one row with every column (defaults for those not given)."""
+def insert_params(model: type[Model], values: dict) -> list:
+    """The parameters of `insert` for ``values``: every column in the model's order, as
+    the database stores it (defaults for those not given)."""
+    return [f.db_value(values.get(f.name, _default(f))) for f in model._meta.sorted_fields]
+
+
+def insert_with(model: type[Model], params: Sequence) -> None:
+    """Insert one row from `insert_params`' list (also the writer process's statement)."""
     fields = model._meta.sorted_fields
 
     def build():
         return model.insert({f: None for f in fields})
 
-    params = [f.db_value(values.get(f.name, _default(f))) for f in fields]
     run(f"insert:{model.__name__}", build, params)
+
+
+def insert(model: type[Model], values: dict) -> None:
+    """Insert one row with every column (defaults for those not given)."""
+    insert_with(model, insert_params(model, values))

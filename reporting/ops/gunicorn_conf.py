@@ -34,3 +34,20 @@ limit_request_fields = 60
 
 def pre_request(worker, req):
     """Replaces gunicorn's default hook, which logs every request line at debug level."""
+
+
+_writer = []
+
+
+def when_ready(server):
+    """Start the writer process for reporters' rows (reporting/writer/) beside the workers."""
+    from reporting.ops import writer_process
+
+    _writer.append(writer_process.start())
+
+
+def on_exit(server):
+    from reporting.ops import writer_process
+
+    while _writer:
+        writer_process.stop(_writer.pop())

@@ -17,6 +17,7 @@ from reporting.ops.commands import retention as retention_cli
 from reporting.ops.commands import review as review_cli
 from reporting.ops.commands import rotation as rotation_cli
 from reporting.ops.commands import tokens as tokens_cli
+from reporting.ops.commands import writer as writer_cli
 from reporting.web.auditing import audit
 
 
@@ -205,6 +206,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_cli.backup_command)
     app.cli.add_command(backup_cli.restore_command)
     app.cli.add_command(backup_cli.check_command)
+    app.cli.add_command(writer_cli.writer_command)
 
 
 def _create_cli_app() -> Flask:
