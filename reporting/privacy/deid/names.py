@@ -39,6 +39,9 @@ from .word_names import CLAUSE_OPENERS, PRONOUN_AFTER, THING_AFTER, seed_word_na
 
 _new_tuple = tuple.__new__
 _NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
+_MASKED: dict[str, _Tok] = {}  # masked tokens by text: made once, as the unmasked ones are
+# words a name found once does not make names where they recur
+_NOT_RECURRING = frozenset(_ROLES | _PARTICLES | set(_TITLES))
 
 
 def _find_names(
@@ -73,8 +76,17 @@ def _mask_identifiers(words: _Words, occupied: _Occupancy) -> None:
         i = bisect_right(ends, start)  # the first word ending after the start
         while i < n and starts[i] < end:
             t = toks[i]
-            toks[i] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len))
+            if t.text != "\x00":  # not masked already (by a kept string in the same word)
+                toks[i] = _MASKED.get(t.text) or _masked(t)
             i += 1
+
+
+def _masked(t: _Tok) -> _Tok:
+    """The masked form of ``t``: no text, no features and no cue words."""
+    if len(_MASKED) > 50_000:
+        _MASKED.clear()
+    masked = _MASKED[t.text] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len))
+    return masked
 
 
 # ------------------------------------------------------------------------ extension
@@ -208,7 +220,7 @@ def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
     subject of a verb."""
     toks, is_name = ctx.toks, ctx.is_name
     known = {toks[i].key for i in compress(range(ctx.n), is_name) if toks[i].alpha}
-    known -= _ROLES | _PARTICLES | set(_TITLES)
+    known -= _NOT_RECURRING
     for i in caps:
         key = toks[i].key
         if is_name[i] or key not in known or ctx.eponym_context(i) or ctx.after_article(i):

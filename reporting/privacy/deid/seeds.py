@@ -26,6 +26,8 @@ from .name_model import GIVEN_SCORE, given_score, surname_like
 from .tokens import _is_initial, _Tok
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES, _SHORT_NAMES
 
+_PLACES_BUT_WARD = _LOCATION_WORDS - {"ward"}  # "Sister Ward" may be a name
+
 
 def _plant_seeds(ctx: _NameContext) -> None:
     """Mark every word a cue or the name list makes a name, left to right (a title or
@@ -122,7 +124,7 @@ def _follows_title(ctx: _NameContext, i: int, t: _Tok, tk: str, strong: bool) ->
             or (nt.key not in _COMMON and nt.key not in _ROLES)
             or nt.key in _AMBIGUOUS
             or surname_like(nt.key)
-        ) and nt.key not in _LOCATION_WORDS - {"ward"}
+        ) and nt.key not in _PLACES_BUT_WARD
         if nt.key in _TITLES:
             ok = False
     elif nt.upper:
