@@ -15,7 +15,6 @@ Words inside identifiers already replaced are barriers: no name runs across them
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from itertools import compress
 
 from .context import _NameContext
@@ -33,13 +32,17 @@ from .name_list import NameLists
 from .name_model import given_like, rare_word_name, surname_like
 from .occupancy import _Occupancy
 from .seeds import _plant_seeds
-from .tokens import _ends_possessive, _ends_sentence, _is_initial, _Tok, _tokens, _Words
+from .tokens import (
+    _ends_possessive,
+    _ends_sentence,
+    _is_initial,
+    _mask_identifiers,
+    _tokens,
+    _Words,
+)
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
 from .word_names import CLAUSE_OPENERS, PRONOUN_AFTER, THING_AFTER, seed_word_names
 
-_new_tuple = tuple.__new__
-_NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
-_MASKED: dict[str, _Tok] = {}  # masked tokens by text: made once, as the unmasked ones are
 # words a name found once does not make names where they recur
 _NOT_RECURRING = frozenset(_ROLES | _PARTICLES | set(_TITLES))
 
@@ -54,7 +57,7 @@ def _find_names(
     toks = words.toks
     if not toks:
         return []
-    _mask_identifiers(words, occupied)
+    _mask_identifiers(words, occupied.starts, occupied.ends)
     ctx = _NameContext(text, words, lists)
     _plant_seeds(ctx)
     seed_word_names(ctx)
@@ -64,29 +67,6 @@ def _find_names(
     _mark_recurrences(ctx, caps)
     _lower_case_recurrences(ctx)
     return _name_spans(ctx)
-
-
-def _mask_identifiers(words: _Words, occupied: _Occupancy) -> None:
-    """Blank the words inside identifiers already found, so they are barriers rather
-    than name material. Each occupied span finds its first word by bisection, so the
-    cost is the words masked, not the words of the narrative."""
-    toks, starts, ends = words
-    n = len(toks)
-    for start, end in zip(occupied.starts, occupied.ends, strict=True):
-        i = bisect_right(ends, start)  # the first word ending after the start
-        while i < n and starts[i] < end:
-            t = toks[i]
-            if t.text != "\x00":  # not masked already (by a kept string in the same word)
-                toks[i] = _MASKED.get(t.text) or _masked(t)
-            i += 1
-
-
-def _masked(t: _Tok) -> _Tok:
-    """The masked form of ``t``: no text, no features and no cue words."""
-    if len(_MASKED) > 50_000:
-        _MASKED.clear()
-    masked = _MASKED[t.text] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len))
-    return masked
 
 
 # ------------------------------------------------------------------------ extension

@@ -193,6 +193,35 @@ def _cut(chunk: str) -> list[str]:
     return pieces
 
 
+_new_tuple = tuple.__new__
+_NO_FLAGS = (False,) * 6  # alpha, cap, upper, lower, trig, nameish: a masked word is none
+_MASKED: dict[str, _Tok] = {}  # masked tokens by text: made once, as the unmasked ones are
+
+
+def _mask_identifiers(words: _Words, span_starts: list[int], span_ends: list[int]) -> None:
+    """Blank the words inside identifiers already found (the sorted, disjoint spans
+    given), so the name rules see barriers rather than name material. Each span finds
+    its first word by bisection, so the cost is the words masked, not the words of the
+    narrative."""
+    toks, starts, ends = words
+    n = len(toks)
+    for start, end in zip(span_starts, span_ends, strict=True):
+        i = bisect_right(ends, start)  # the first word ending after the start
+        while i < n and starts[i] < end:
+            t = toks[i]
+            if t.text != "\x00":  # not masked already (by a kept string in the same word)
+                toks[i] = _MASKED.get(t.text) or _masked(t)
+            i += 1
+
+
+def _masked(t: _Tok) -> _Tok:
+    """The masked form of ``t``: no text, no features and no cue words."""
+    if len(_MASKED) > 50_000:
+        _MASKED.clear()
+    masked = _MASKED[t.text] = _new_tuple(_Tok, ("\x00", t.key, *_NO_FLAGS, (), t.base_len))
+    return masked
+
+
 def _is_initial(t: _Tok) -> bool:
     """'J' or 'J.': an initial, which may stand inside a name."""
     s = t.text
