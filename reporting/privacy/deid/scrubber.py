@@ -30,6 +30,7 @@ TOKENS = (
 )
 
 _TOKEN_RE = re.compile(r"\[(?:" + "|".join(TOKENS) + r")\]")
+_TOKEN_TEXT = {kind: "[" + kind + "]" for kind in TOKENS}
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ class Scrubber:
 def _protected(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
     """Spans no pass may replace: existing tokens (so scrubbing is idempotent) and every
     occurrence of the text the reporter asked to keep."""
-    protected: list[tuple[int, int]] = [m.span() for m in _TOKEN_RE.finditer(text)]
+    protected: list[tuple[int, int]] = (
+        [m.span() for m in _TOKEN_RE.finditer(text)] if "[" in text else []
+    )
     for k in keep:
         if not isinstance(k, str) or not k:
             continue
@@ -163,7 +166,7 @@ def _build(text: str, spans: list[tuple[int, int, str]]) -> ScrubResult:
         chunk = text[pos:start]
         out.append(chunk)
         length += len(chunk)
-        token = "[" + kind + "]"
+        token = _TOKEN_TEXT[kind]
         reps.append(Replacement(kind, text[start:end], length, length + len(token)))
         out.append(token)
         length += len(token)
