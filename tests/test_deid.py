@@ -452,6 +452,45 @@ def test_property_candidate_scan_equals_plain_scan(parts):
         )
 
 
+def _tokens_by_whole_scan(text):
+    """The words and offsets of one scan of the whole text (grades joined), which the
+    cached cut of each space-separated chunk must reproduce."""
+    from reporting.privacy.deid.tokens import _cut
+
+    words, pos = [], 0
+    for piece in _cut(text):
+        if not piece.isspace():
+            words.append((piece, pos, pos + len(piece)))
+        pos += len(piece)
+    return words
+
+
+def _tokens_by_chunks(text):
+    from reporting.privacy.deid.tokens import _tokens
+
+    toks, starts, ends = _tokens(text)
+    assert all(text[s:e] == t.text for t, s, e in zip(toks, starts, ends, strict=True))
+    return [(t.text, s, e) for t, s, e in zip(toks, starts, ends, strict=True)]
+
+
+@pytest.mark.parametrize("row", CORPUS, ids=[row["id"] for row in CORPUS])
+def test_chunked_tokens_equal_a_whole_scan(row):
+    text = row["text"]
+    for variant in (text, text.replace(" ", "  "), text.replace(" ", "\n"), " " + text + " "):
+        assert _tokens_by_chunks(variant) == _tokens_by_whole_scan(variant)
+
+
+_WORD_PARTS = ["FY", "fy", "PGY", "st", "Dr.", "J.", "S.", "O'Brien", "’s", "a", "é", "[NAME]"]
+_OTHER_PARTS = ["1", "2", "3", "-", ",", ".", "12:30", " ", "  ", "\n", "\t", "\xa0", "\u2003"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORD_PARTS + _OTHER_PARTS)))
+def test_property_chunked_tokens_equal_a_whole_scan(parts):
+    text = "".join(parts)
+    assert _tokens_by_chunks(text) == _tokens_by_whole_scan(text), text
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
