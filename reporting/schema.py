@@ -200,6 +200,16 @@ def _v10_own_account(db: Database) -> None:
     _add_missing_columns(db, Report)
 
 
+def _v11_fewer_report_indexes(db: Database) -> None:
+    """Drop the report indexes that others lead with the same column (period; review group).
+
+    Every filing writes a page of each index; these two answered no query the wider
+    indexes do not (docs/performance.md, the writer's page writes).
+    """
+    for name in ("report_period", "report_review_group_id"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_staff_and_releases),
@@ -211,6 +221,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Database], None]], ...] = (
     (8, _v8_pulse_surveys),
     (9, _v9_staff_email),
     (10, _v10_own_account),
+    (11, _v11_fewer_report_indexes),
 )
 LATEST = MIGRATIONS[-1][0]
 

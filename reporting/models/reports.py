@@ -29,7 +29,9 @@ class Report(BaseModel):
     """One anonymous report: coded fields, the month, and the sealed narrative."""
 
     id = CharField(primary_key=True, max_length=32)
-    period = CharField(max_length=7, index=True)
+    # No index of its own: period leads report_release_leaves and the (period, kind,
+    # category, unit) index, and each index costs every filing a page write (schema 11).
+    period = CharField(max_length=7)
     kind = CharField(max_length=20)
     category = CharField(max_length=40)
     unit = CharField(max_length=80)
@@ -40,7 +42,10 @@ class Report(BaseModel):
     potential_harm = CharField(max_length=20, null=True)
     severity = CharField(max_length=10)
     status = CharField(max_length=30, default="received")
-    review_group = ForeignKeyField(ReviewGroup, backref="reports", on_delete="RESTRICT")
+    # Led by report_inbox (review_group_id, in_inbox, …) instead of an index of its own.
+    review_group = ForeignKeyField(
+        ReviewGroup, backref="reports", on_delete="RESTRICT", index=False
+    )
     receipt_digest = CharField(max_length=64, unique=True)
     narrative = BytesField(null=True)
     # Which generation of the group's key the narrative is sealed to (key rotation).
