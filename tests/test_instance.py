@@ -182,13 +182,17 @@ def test_schema_11_drops_the_report_indexes_that_wider_ones_lead(app, database_u
     """A filing writes a page of every index; period and review group lead wider ones."""
     from reporting import schema
 
-    redundant = {"report_period", "report_review_group_id"}
+    redundant = {"report_period", "report_review_group_id", "report_period_kind_category_unit"}
     with database.connection_context():
         assert not redundant & {i.name for i in database.get_indexes("report")}
         # A database from before: the two indexes, schema 10; `reporting init` upgrades it.
         database.execute_sql('CREATE INDEX "report_period" ON "report" ("period")')
         database.execute_sql(
             'CREATE INDEX "report_review_group_id" ON "report" ("review_group_id")'
+        )
+        database.execute_sql(
+            'CREATE INDEX "report_period_kind_category_unit" '
+            'ON "report" ("period", "kind", "category", "unit")'
         )
         database.execute_sql("UPDATE schema_version SET version = 10")
     assert schema.upgrade(database.obj) == (10, LATEST)

@@ -29,8 +29,8 @@ class Report(BaseModel):
     """One anonymous report: coded fields, the month, and the sealed narrative."""
 
     id = CharField(primary_key=True, max_length=32)
-    # No index of its own: period leads report_release_leaves and the (period, kind,
-    # category, unit) index, and each index costs every filing a page write (schema 11).
+    # No index of its own: period leads report_release_leaves (schema 3), and each index
+    # costs every filing a page write (schema 11).
     period = CharField(max_length=7)
     kind = CharField(max_length=20)
     category = CharField(max_length=40)
@@ -71,7 +71,6 @@ class Report(BaseModel):
 
     class Meta:
         without_rowid = True
-        indexes = ((("period", "kind", "category", "unit"), False),)
 
     @classmethod
     def by_receipt_digest(cls, digest: str) -> Report | None:
