@@ -107,7 +107,7 @@ def file_report(
         narrative = scrubber.scrub(submission.narrative, keep=submission.keep).text
     key = key or sealing_key(group_for(submission.kind, routes))
     for _attempt in range(3):
-        report_id = secrets.token_hex(16)
+        report_id = crypto.random_bytes(16).hex()
         receipt = receipts.new_receipt()
         code = receipts.normalise(receipt)
         digest = receipts.receipt_digest(code, pepper)

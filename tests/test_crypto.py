@@ -72,3 +72,27 @@ def test_recovery_key_text_rejects_garbage():
         crypto.parse_recovery_key("# nothing here\nnot base32 !!")
     with pytest.raises(crypto.CryptoError):
         crypto.parse_recovery_key("MFRGG===")
+
+
+def test_random_bytes_differ_in_every_forked_worker():
+    """gunicorn forks its workers from one master: OpenSSL's generator must not hand two
+    of them the same bytes (it reseeds after fork), or nonces and receipts would repeat."""
+    import os
+
+    from reporting.privacy.crypto import random_bytes
+
+    random_bytes(32)  # the master's generator is seeded and in use before the fork
+    draws = [random_bytes(32)]
+    for _ in range(4):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: one draw, then leave at once
+            os.write(write_end, random_bytes(32))
+            os._exit(0)
+        os.close(write_end)
+        draws.append(os.read(read_end, 32))
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    draws.append(random_bytes(32))
+    assert all(len(d) == 32 for d in draws)
+    assert len(set(draws)) == len(draws)

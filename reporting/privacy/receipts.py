@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 16
@@ -21,12 +20,14 @@ _SEPARATORS = str.maketrans("", "", " -_.\t\r\n")
 
 
 # Base32 maps each 5 bits to one symbol: 10 random bytes are exactly 16 uniform symbols,
-# drawn with one call to the system's generator (a draw per symbol cost 16 system calls).
+# drawn at once (a draw per symbol cost 16 system calls; crypto.random_bytes, none).
 _FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)  # RFC 4648 -> ours
 
 
 def new_receipt() -> str:
-    code = base64.b32encode(secrets.token_bytes(LENGTH * 5 // 8)).decode("ascii")
+    from reporting.privacy.crypto import random_bytes
+
+    code = base64.b32encode(random_bytes(LENGTH * 5 // 8)).decode("ascii")
     return format_receipt(code.translate(_FROM_BASE32))
 
 
