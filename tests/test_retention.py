@@ -139,7 +139,11 @@ def test_purge_destroys_content_on_disk_keeps_held_content_and_every_released_nu
     held_receipt = file_report(client, "The bed alarm was switched off and a patient nearly fell.")
     add_reports("2026-10", "theatres", "near-miss", "fall", 6)
     purged, held = report_of(app, purged_receipt), report_of(app, held_receipt)
-    purged_blobs = [purged.narrative, *add_note_and_message(client, purged, purged_receipt)]
+    purged_blobs = [
+        purged.narrative,
+        purged.narrative_receipt_key,
+        *add_note_and_message(client, purged, purged_receipt),
+    ]
     held_blobs = [held.narrative, *add_note_and_message(client, held, held_receipt)]
     close_reports(purged.id, held.id)
 
@@ -161,6 +165,7 @@ def test_purge_destroys_content_on_disk_keeps_held_content_and_every_released_nu
     with database.connection_context():
         row = Report.get_by_id(purged.id)
         assert row.purged and row.narrative is None and row.reply_key is None
+        assert purged.narrative_receipt_key is not None and row.narrative_receipt_key is None
         assert (row.period, row.kind, row.category, row.unit) == (
             "2026-10",
             "near-miss",

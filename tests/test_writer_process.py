@@ -362,3 +362,28 @@ def test_gunicorn_serves_with_a_writer_and_takes_it_down_when_it_stops(
             assert writer_client.stats()["stored"] == 3
     _reset_client()
     assert not os.path.exists(socket_path)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_writer_command_starts_nothing_and_filing_needs_none(tmp_path):
+    from conftest import pg_schema
+    from servers import run_command
+
+    from reporting.db import bind, open_database
+    from reporting.ops.instance import initialise
+
+    instance = tmp_path / "pg-instance"
+    with pg_schema() as url:
+        initialise(str(instance), open_database(url, str(instance)), str(tmp_path / "key.txt"))
+        done = run_command(instance, url, "writer", timeout=60)
+        assert done.returncode == 0 and "no writer needed" in done.stdout
+        assert not list(instance.glob("*.sock"))
+        bind(open_database(url, str(instance)))
+        assert writer_client.writer_path() is None
+        row = {"id": "x" * 32}
+        called = []
+        writer_client.store("report", row, lambda: called.append(True))
+        assert called == [True]  # written here, nothing asked of a writer
+        from reporting.db import close_all
+
+        close_all(database.obj)

@@ -160,9 +160,14 @@ def _destroy_content(report_ids: list[str]) -> None:
     Message.delete().where(Message.report.in_(report_ids)).execute()
     for report_id in report_ids:
         # A fresh random digest (same form as a real one): the receipt now matches nothing,
-        # and the receipt-derived reply key goes too, so nothing links the receipt to the row.
+        # and the receipt-derived reply key and the receipt's copy of the narrative's key go
+        # too, so nothing left on the row can be tested against a receipt.
         Report.update(
-            narrative=None, purged=True, receipt_digest=secrets.token_hex(32), reply_key=None
+            narrative=None,
+            purged=True,
+            receipt_digest=secrets.token_hex(32),
+            reply_key=None,
+            narrative_receipt_key=None,
         ).where(Report.id == report_id).execute()
 
 

@@ -55,7 +55,7 @@ def store(table: str, values: dict, write_here: Callable[[], None]) -> None:
     stored one, as an insert here would."""
     model = protocol.TABLES[table]
     outcome = Outcome.UNAVAILABLE
-    if not database.in_transaction():
+    if not database.in_transaction() and _connection() is not None:  # never on PostgreSQL
         outcome = ask(protocol.insert_request(table, insert_params(model, values)))
     if outcome is Outcome.STORED:
         return
