@@ -56,8 +56,16 @@ _CUE_WORD = re.compile(
 )
 
 
-def cue_words_in(word: str) -> tuple[tuple[int, str], ...]:
-    """(offset, cue word) of each cue or building word in a token's text, in order; the
-    same matches :data:`_CUE_WORD` finds there in the whole lower-cased narrative, since
-    no token starts or ends next to a lower-case letter of another."""
-    return tuple((m.start(), m.group()) for m in _CUE_WORD.finditer(word.lower()))
+def cue_need(word: str) -> str:
+    """How a cue word must be followed (see :data:`_CUES`), or "b" for a building word."""
+    return _CUES.get(word, "b")
+
+
+def cue_words_in(word: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, :func:`cue_need`) of each cue or building word in a token's text, in
+    order; the same matches :data:`_CUE_WORD` finds there in the whole lower-cased
+    narrative, since no token starts or ends next to a lower-case letter of another.
+    What follows a cue is looked up here, once per distinct word, not per narrative."""
+    return tuple(
+        (m.start(), m.end(), cue_need(m.group())) for m in _CUE_WORD.finditer(word.lower())
+    )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .beds import bed_numbers
+from .candidates import digit_runs
 from .foreign_addresses import foreign_addresses
 from .lexicon import load as load_lexicon
 from .name_list import _load_names
@@ -21,7 +22,7 @@ from .occupancy import _Occupancy
 from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuations
 from .short_numbers import seven_digit_phones, weekday_day_month
 from .spoken import ages_in_words, ordinal_dates, times_in_words
-from .structured import _structured, digit_runs
+from .structured import _structured
 from .tokens import _tokens, _Words
 
 TOKENS = (

@@ -1,21 +1,19 @@
-"""Finding structured identifiers: where to try the pattern, and which matches count.
+"""Finding structured identifiers: trying the pattern, and which matches count.
 
-Trying the combined pattern at every position is slow, so it is tried only at candidate
-positions (a number, a sign or code just before one, a cue word followed by one), with
-the branch subset for that character. ``_matches_reference`` is the plain scan it must
-agree with; the tests compare the two. A match is then validated (case-sensitive groups,
-digit counts, real calendar dates, a cue before a bare time) before its span is used.
+Trying the combined pattern at every position is slow, so it is tried only at the
+candidate positions :mod:`.candidates` finds (a number, a sign or code just before one,
+a cue word followed by one), with the branch subset for that character.
+``_matches_reference`` is the plain scan it must agree with; the tests compare the two.
+A match is then validated (case-sensitive groups, digit counts, real calendar dates, a
+cue before a bare time) before its span is used.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
-from itertools import compress
-from operator import attrgetter, itemgetter
 
-from .cue_words import _BUILDING, _CUE_WORD, _CUES
+from .candidates import _candidates, _may_be_address, digit_runs
 from .patterns import (
     _CASE_SENSITIVE_GROUPS,
     _OTHER_AT,
@@ -27,9 +25,6 @@ from .patterns import (
     _WHOLE_GROUP,
 )
 from .tokens import _Words
-
-_DIGIT_RUN = re.compile(r"\d\d*")  # as \d+, but the engine finds the first digit faster
-_ASCII_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # the same runs in ASCII text, found faster
 
 _TIME1_CUE = re.compile(
     r"(?:\b(?:at|by|around|about|approx\.?|approximately|from|until|till|after|before|@)\s*)$",
@@ -54,83 +49,6 @@ def _valid_numeric_date(s: str) -> bool:
     if not (1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)):
         return False
     return len(parts[2]) in (2, 4)
-
-
-_NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
-_CUES_OF = attrgetter("cues")
-_END = itemgetter(1)
-
-
-def digit_runs(text: str) -> list[tuple[int, int]]:
-    """The spans of the runs of digits in ``text``, found once for the passes that need
-    them (:func:`_candidates`, and the long-digit safety net)."""
-    pattern = _ASCII_DIGIT_RUN if text.isascii() else _DIGIT_RUN
-    return [m.span() for m in pattern.finditer(text)]
-
-
-def _cue_positions(low: str, words: _Words | None) -> Iterator[tuple[int, int, str]]:
-    """(start, end, word) of each cue word in the text, in order: from the cue words the
-    tokens (:mod:`.tokens`) carry if given, which spares scanning the whole text."""
-    if words is None:
-        yield from ((m.start(), m.end(), m.group()) for m in _CUE_WORD.finditer(low))
-        return
-    toks = words.toks
-    for t, t_start in compress(zip(toks, words.starts, strict=True), map(_CUES_OF, toks)):
-        for offset, w in t.cues:
-            start = t_start + offset
-            yield start, start + len(w), w
-
-
-def _candidates(
-    text: str, low: str, runs: list[tuple[int, int]], words: _Words | None = None
-) -> list[int]:
-    """Positions where a structured identifier can start: at a number (or the '+', '(',
-    'x' or upper-case code right before it) and at cue words followed by a number."""
-    cands: list[int] = []
-    add = cands.append
-    for p, _end in runs:
-        add(p)
-        k = p - 1
-        if k >= 0:
-            ch = text[k]
-            if ch in "+(@x":
-                add(k)
-            elif ch == "-" and k >= 1 and text[k - 1].isupper():
-                k -= 1
-            k2 = k
-            while k2 >= 0 and p - k2 <= 6 and "A" <= text[k2] <= "Z":
-                k2 -= 1
-            if k2 < k:
-                add(k2 + 1)
-            k3 = k
-            while k3 >= 0 and text[k3].isspace():
-                k3 -= 1
-            if k3 < k and k3 >= 0 and text[k3] in "(+@":  # "( 020", "@ 0300"
-                add(k3)
-            if k3 < k and k3 >= 1 and text[k3 - 1 : k3 + 1].isupper():  # "IL 62704"
-                add(k3 - 1)
-    run_ends = list(map(_END, runs))
-    for start, e, w in _cue_positions(low, words):
-        need = _CUES.get(w)
-        if need is None:
-            if w in _BUILDING and start >= 2:
-                k = start - 1
-                while k >= 0 and low[k].isspace():
-                    k -= 1
-                while k >= 0 and low[k].isalpha():
-                    k -= 1
-                add(k + 1)
-            continue
-        if need == "n":
-            if _NEXT_DIGIT.match(low, e) is None:
-                continue
-        else:  # a digit within 72 characters: the first run ending after e starts in time
-            i = bisect_right(run_ends, e)
-            if i == len(runs) or runs[i][0] >= e + 72:
-                continue
-        add(start)
-    cands.sort()
-    return cands
 
 
 def _matches(
@@ -158,13 +76,15 @@ def _spanned_matches(
     last = -1
     match_digit = _STRUCT_DIGIT.match
     match_addr = _STRUCT_ADDR.match
-    for pos in _candidates(text, low, digit_runs(text) if runs is None else runs, words):
+    runs = digit_runs(text) if runs is None else runs
+    run_end = dict(runs)
+    for pos in _candidates(text, low, runs, words):
         if pos < last:
             continue
         c = text[pos]
         if c.isdigit() or c in "+(":
             m = match_digit(text, pos)
-            if m is None and c.isdigit():
+            if m is None and c.isdigit() and _may_be_address(text, pos, run_end.get(pos)):
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
             m = _OTHER_AT[c].match(text, pos)
