@@ -32,6 +32,8 @@ CHECKS = (
     "review keys",
     "releases",
     "audit log",
+    "email",
+    "writer",
 )
 
 
@@ -186,3 +188,84 @@ def test_check_warns_without_failing_on_due_releases_and_little_disk(backend, cl
     assert app.test_cli_runner().invoke(args=["release"]).exit_code == 0
     result, lines = run_check(app)
     assert lines["releases"] == "ok    releases: released through 2026-10"
+
+
+# ---- what runs beside the database: the mail server and the writer process ---------------
+
+
+def test_email_is_off_without_smtp_and_a_refusing_server_fails(backend, cli_app):
+    from test_notifications import free_port
+
+    _, lines = run_check(cli_app())
+    assert lines["email"].startswith(OK) and "off" in lines["email"]
+    nothing_there = f"smtp://127.0.0.1:{free_port()}"
+    result, lines = run_check(
+        cli_app(SMTP_URL=nothing_there, MAIL_FROM="a@b.example", SITE_URL="https://x.example/")
+    )
+    assert result.exit_code != 0
+    assert lines["email"].startswith(FAIL) and "fails" in lines["email"]
+
+
+def test_email_answers_and_warns_until_a_reviewer_has_an_address(
+    backend, cli_app, tmp_path, recovery_key_file
+):
+    from review_support import add_staff, cli
+    from test_notifications import MailServer, _serve
+
+    handler = MailServer(refuse=frozenset())
+    controller = _serve(handler)
+    try:
+        settings = {
+            "SMTP_URL": f"smtp://127.0.0.1:{handler.port}",
+            "MAIL_FROM": "speakup@hospital.example",
+            "SITE_URL": "https://speakup.example/",
+        }
+        app = cli_app(**settings)
+        add_staff(app, tmp_path, "nina", recovery_key_file=recovery_key_file)
+        _, lines = run_check(app)
+        assert lines["email"].startswith(WARN) and "no reviewer has an address" in lines["email"]
+        cli(app, "user", "set-email", "nina", "nina@hospital.example")
+        _, lines = run_check(app)
+        assert lines["email"].startswith(OK) and "1 reviewer(s)" in lines["email"]
+        assert not handler.received  # checking sends no email
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_writer_line_says_whether_one_answers(backend, cli_app, initialised):
+    import contextlib
+    import socket
+    import subprocess
+
+    from servers import start_command
+
+    from reporting.writer import client as writer_client
+
+    app = cli_app()
+    _, lines = run_check(app)
+    assert lines["writer"].startswith(OK) and "not running" in lines["writer"]
+    path = str(initialised / "reporting.db-writer.sock")
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(path)  # a socket file nobody listens on: a writer that died
+    stale.close()
+    writer_client._RETRY_AT[0] = 0.0
+    _, lines = run_check(app)
+    assert lines["writer"].startswith(WARN) and "nothing answers" in lines["writer"]
+    writer = start_command(initialised, None, "writer")  # replaces the stale file
+    try:
+        for _ in range(600):  # until it listens (bounded: 30 s)
+            writer_client._forget()
+            writer_client._RETRY_AT[0] = 0.0
+            with app.app_context():
+                if writer_client.stats() is not None:
+                    break
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                writer.wait(timeout=0.05)  # the poll's pace; returns at once if it exited
+        _, lines = run_check(app)
+        assert lines["writer"].startswith(OK) and "running, 0 filing(s)" in lines["writer"]
+    finally:
+        writer.terminate()
+        writer.wait(timeout=30)
+        writer_client._forget()
+        writer_client._RETRY_AT[0] = 0.0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,8 @@ from typing import Any
 from reporting import audit, config, schema
 from reporting.db import database, is_sqlite
 from reporting.models import Membership, ReviewGroup
+from reporting.ops import check_services
+from reporting.ops.check_findings import FAIL, OK, WARN, Finding, Problem
 from reporting.ops.instance import (
     DEFAULT_RECOVERY_KEY_PATH,
     SECRETS_FILE,
@@ -31,27 +32,8 @@ from reporting.releases import builder
 from reporting.taxonomy import TaxonomyError
 from reporting.taxonomy_file import load_taxonomy
 
-OK, WARN, FAIL = "ok", "WARN", "FAIL"
 DEFAULT_MIN_FREE_MB = 1024
 _RECOVERY_MARK = b"reporting recovery key"
-
-
-@dataclass(frozen=True)
-class Finding:
-    name: str
-    status: str
-    detail: str
-
-    def line(self) -> str:
-        return f"{self.status:<4}  {self.name}: {self.detail}"
-
-
-class _Problem(Exception):
-    """A check's failure, with its status (WARN or FAIL) and the fix."""
-
-    def __init__(self, status: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
 
 
 def run_checks(
@@ -80,6 +62,8 @@ def run_checks(
         ("review keys", lambda: _review_keys(settings, instance)),
         ("releases", lambda: _releases(settings, now)),
         ("audit log", lambda: _audit(settings)),
+        ("email", lambda: check_services.email(settings)),
+        ("writer", check_services.writer),
     ]
     for name, check in dependent:
         if database_finding.status == FAIL:
@@ -92,7 +76,7 @@ def run_checks(
 def _run(name: str, check: Callable[[], str]) -> Finding:
     try:
         return Finding(name, OK, check())
-    except _Problem as problem:
+    except Problem as problem:
         return Finding(name, problem.status, str(problem))
     except Exception as exc:  # any other error is this check failing, named, not a crash
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -102,26 +86,26 @@ def _run(name: str, check: Callable[[], str]) -> Finding:
 def _config(settings: Mapping[str, Any]) -> str:
     config.check(dict(settings), serving=True)
     if not settings.get("SESSION_COOKIE_SECURE"):
-        raise _Problem(WARN, "SESSION_COOKIE_SECURE is off: set it true once served over TLS")
+        raise Problem(WARN, "SESSION_COOKIE_SECURE is off: set it true once served over TLS")
     return f"time zone {settings['TIMEZONE']}, threshold k={settings['RELEASE_THRESHOLD']}"
 
 
 def _secrets(settings: Mapping[str, Any], instance: Path) -> str:
     path = instance / SECRETS_FILE
     if not path.is_file():
-        raise _Problem(FAIL, f"{path} is missing: run `reporting init` (or restore a backup)")
+        raise Problem(FAIL, f"{path} is missing: run `reporting init` (or restore a backup)")
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise _Problem(FAIL, f"{path} is not valid JSON: {exc}") from exc
+        raise Problem(FAIL, f"{path} is not valid JSON: {exc}") from exc
     for name in ("SECRET_KEY", "RECEIPT_PEPPER"):
         value = settings.get(name) or stored.get(name)
         if not value or len(str(value)) < 32:
-            raise _Problem(FAIL, f"{name} is missing or short in {path}")
+            raise Problem(FAIL, f"{name} is missing or short in {path}")
     _private(instance, 0o700, "chmod 700 it")
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise _Problem(WARN, f"{path} is readable by others (mode {mode:o}): chmod 600 it")
+        raise Problem(WARN, f"{path} is readable by others (mode {mode:o}): chmod 600 it")
     return f"{path.name} present, mode {mode:o}"
 
 
@@ -129,12 +113,12 @@ def _recovery_key(instance: Path, working_dir: Path) -> str:
     """The recovery key belongs offline: never in the instance folder, never left lying about."""
     for path in sorted(instance.glob("*")):
         if path.is_file() and path.stat().st_size < 4096 and _RECOVERY_MARK in path.read_bytes():
-            raise _Problem(
+            raise Problem(
                 FAIL, f"{path} is a recovery key inside the instance folder: move it offline"
             )
     leftover = working_dir / DEFAULT_RECOVERY_KEY_PATH
     if leftover.is_file():
-        raise _Problem(
+        raise Problem(
             WARN, f"{leftover.resolve()} still exists: print it, store it offline, delete the file"
         )
     return "not in the instance folder"
@@ -143,11 +127,11 @@ def _recovery_key(instance: Path, working_dir: Path) -> str:
 def _taxonomy(settings: Mapping[str, Any], instance: Path) -> str:
     path = Path(settings.get("TAXONOMY_PATH") or instance / TAXONOMY_FILE)
     if not path.is_file():
-        raise _Problem(FAIL, f"{path} is missing: run `reporting init`")
+        raise Problem(FAIL, f"{path} is missing: run `reporting init`")
     try:
         taxonomy = load_taxonomy(path)
     except TaxonomyError as exc:
-        raise _Problem(FAIL, str(exc)) from exc
+        raise Problem(FAIL, str(exc)) from exc
     return f"{len(taxonomy.departments)} departments, {len(taxonomy.units)} units"
 
 
@@ -160,7 +144,7 @@ def _rate_limits(settings: Mapping[str, Any]) -> str:
     try:
         redis.Redis.from_url(storage, socket_timeout=3, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
-        raise _Problem(FAIL, f"Redis for rate limits does not answer: {exc}") from exc
+        raise Problem(FAIL, f"Redis for rate limits does not answer: {exc}") from exc
     return "Redis answers (limits shared between instances)"
 
 
@@ -169,7 +153,7 @@ def _disk(instance: Path, min_free_mb: int) -> str:
     free_mb = usage.free // (1024 * 1024)
     text = f"{free_mb:,} MB free where the instance folder is"
     if free_mb < min_free_mb:
-        raise _Problem(WARN, f"only {text} (warning under {min_free_mb:,} MB)")
+        raise Problem(WARN, f"only {text} (warning under {min_free_mb:,} MB)")
     return text
 
 
@@ -187,7 +171,7 @@ def _private(path: Path, wanted: int, fix: str) -> None:
     """FAIL when others than the service user may read ``path`` (a copy is every report)."""
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise _Problem(
+        raise Problem(
             FAIL, f"{path} is open to other users (mode {mode:o}, want {wanted:o}): {fix}"
         )
 
@@ -196,11 +180,11 @@ def _schema() -> str:
     with database.connection_context():
         version = schema.current_version(database.obj)
     if version < schema.LATEST:
-        raise _Problem(
+        raise Problem(
             FAIL, f"schema version {version}, this code needs {schema.LATEST}: run `reporting init`"
         )
     if version > schema.LATEST:
-        raise _Problem(
+        raise Problem(
             FAIL, f"schema version {version} is newer than this code ({schema.LATEST}): upgrade"
         )
     return f"version {version} (current)"
@@ -220,7 +204,7 @@ def _review_keys(settings: Mapping[str, Any], instance: Path) -> str:
         }
     missing = [name for name in names if name not in groups or not groups[name].public_key]
     if missing:
-        raise _Problem(
+        raise Problem(
             FAIL, f"no key pair for review group(s) {', '.join(missing)}: run `reporting init`"
         )
     stored = load_secrets(str(instance))
@@ -228,16 +212,16 @@ def _review_keys(settings: Mapping[str, Any], instance: Path) -> str:
     added = settings.get(pinning.ADDED_SETTING) or stored.get(pinning.ADDED_SETTING)
     problems = [pinning.key_problem(groups[name], pin, added) for name in names]
     if any(problems):
-        raise _Problem(FAIL, "; ".join(p for p in problems if p) + " (filing to it is refused)")
+        raise Problem(FAIL, "; ".join(p for p in problems if p) + " (filing to it is refused)")
     if pin is None:
-        raise _Problem(
+        raise Problem(
             WARN,
             "review keys are not pinned, so a key replaced in the database would be used: run "
             "`reporting init --recovery-key-file F` once",
         )
     unheld = [name for name in names if holders.get(name, 0) == 0]
     if unheld:
-        raise _Problem(
+        raise Problem(
             WARN,
             f"no reviewer holds the key of {', '.join(unheld)} (only the recovery key opens "
             "it): grant one (`reporting user grant`)",
@@ -256,7 +240,7 @@ def _releases(settings: Mapping[str, Any], now: datetime) -> str:
         latest = builder.released_through()
     if due:
         months = ", ".join(due[:3]) + (" …" if len(due) > 3 else "")
-        raise _Problem(
+        raise Problem(
             WARN, f"{len(due)} month(s) due but not released ({months}): run `reporting release`"
         )
     return f"released through {latest}" if latest else "nothing due yet"
@@ -273,7 +257,7 @@ def _audit(settings: Mapping[str, Any]) -> str:
         result = audit.verify(key, older_keys=older)
     if not result.ok:
         where = "the head row" if result.bad_seq == audit.HEAD_SEQ else f"entry {result.bad_seq}"
-        raise _Problem(FAIL, f"verification failed at {where}: {result.reason}")
+        raise Problem(FAIL, f"verification failed at {where}: {result.reason}")
     return f"verified, {result.count} entries"
 
 

@@ -141,7 +141,8 @@ def per_reviewer(counts: Mapping[str, Waiting]) -> dict[str, Waiting]:
     }
 
 
-def _connect(mail: MailSettings) -> smtplib.SMTP:
+def connect(mail: MailSettings) -> smtplib.SMTP:
+    """A connection to the mail server, secured as configured (also `reporting check`)."""
     context = ssl.create_default_context()
     if mail.security == "tls":
         return smtplib.SMTP_SSL(mail.host, mail.port, timeout=mail.timeout, context=context)
@@ -167,7 +168,7 @@ def notify(mail: MailSettings | None, counts: Mapping[str, Waiting]) -> int:
         return 0
     sent, failure = 0, None
     try:
-        with _connect(mail) as server:
+        with connect(mail) as server:
             if mail.username:
                 server.login(mail.username, mail.password or "")
             for address in sorted(recipients):

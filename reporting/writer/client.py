@@ -96,7 +96,9 @@ def ask(payload: bytes) -> Outcome:
 def stats() -> dict | None:
     """The writer's counts since it started (rows stored, groups, bursts), or None."""
     answer = _ask_writer(protocol.stats_request())
-    return json.loads(answer[1:]) if answer[:1] == protocol.STATS else None
+    if answer is None or answer[:1] != protocol.STATS:
+        return None
+    return json.loads(answer[1:])
 
 
 def flush() -> bool:
