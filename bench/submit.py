@@ -499,6 +499,39 @@ def machine() -> dict:
     }
 
 
+def cpu_seconds(pgid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server's processes, by role (the
+    gunicorn master, its workers, the writer process), and the machine's idle seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {"master": 0.0, "workers": 0.0, "writer": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        pid = int(stat.parent.name)
+        role = "master" if pid == pgid else "writer" if b" writer" in command else "workers"
+        found[role] += (int(fields[11]) + int(fields[12])) / tick
+    with open("/proc/stat") as machine_stat:
+        found["machine idle"] = int(machine_stat.readline().split()[4]) / tick
+    return found
+
+
+def cpu_line(
+    before: dict[str, float], after: dict[str, float], requests: int, seconds: float
+) -> str:
+    """Milliseconds of CPU per request by role, and the machine's idle share in the run."""
+    per = {k: (after[k] - before[k]) * 1000 / max(requests, 1) for k in ("workers", "writer")}
+    idle = (after["machine idle"] - before["machine idle"]) / (seconds * (os.cpu_count() or 1))
+    return (
+        f"CPU per request: workers {per['workers']:.2f} ms, writer {per['writer']:.2f} ms; "
+        f"machine idle {idle:.0%}"
+    )
+
+
 def table(rows: list[tuple[str, dict]]) -> str:
     lines = [
         f"{'run':<22} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
@@ -545,9 +578,19 @@ def run(args: argparse.Namespace) -> int:
                 bench.wrk(wrk_path, path, args.warmup)
             before = bench.stored_reports()
             runs = []
+            cpu_lines = []
             for name, path in (("bare", BARE), ("pipeline", PIPELINE), ("bare (again)", BARE)):
                 log(f"run {name}: {path} for {args.duration} s")
+                cpu_before, clock = cpu_seconds(bench.server.pid), time.monotonic()
                 measured = bench.wrk(wrk_path, path, args.duration)
+                line = cpu_line(
+                    cpu_before,
+                    cpu_seconds(bench.server.pid),
+                    measured["requests"],
+                    time.monotonic() - clock,
+                )
+                measured["cpu"] = line
+                cpu_lines.append(f"{name}: {line}")
                 runs.append((name, measured))
             stored = bench.stored_reports() - before
             bare_rps = (runs[0][1]["requests_per_s"] + runs[2][1]["requests_per_s"]) / 2
@@ -556,6 +599,8 @@ def run(args: argparse.Namespace) -> int:
             log("")
             log(table(runs))
             log("")
+            for line in cpu_lines:
+                log(line)
             log(f"reports stored during the pipeline run: {stored:,}")
             log(
                 f"ratio pipeline/bare: {ratio:.3f} (target >= {RATIO_TARGET:.2f}: "
