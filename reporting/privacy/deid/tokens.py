@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, chain, compress, islice
+from operator import itemgetter
 from typing import NamedTuple
 
 from .cue_words import cue_words_in
@@ -142,18 +143,22 @@ _HEADS = _Heads()
 
 
 class _Chunks(dict):
-    """The pieces of each chunk of text between two spaces (see :func:`_cut`), then the
-    space after it, cut on first sight and kept across narratives: most chunks are a
-    common word, and a dict hit is far cheaper than a scan."""
+    """Each chunk of text between two spaces, cut on first sight (see :func:`_cut`) and
+    kept across narratives as the tokens of its pieces (None for white space) and the
+    pieces' lengths, the space after it included: most chunks are a common word, and a
+    dict hit is far cheaper than a scan, or than looking up each piece again."""
 
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
+    def __missing__(self, chunk: str) -> tuple[tuple[_Tok | None, ...], tuple[int, ...]]:
         if len(self) > 50_000:
             self.clear()
-        pieces = self[chunk] = (*_cut(chunk), " ")
-        return pieces
+        pieces = (*_cut(chunk), " ")
+        cut = self[chunk] = (tuple(map(_HEADS.__getitem__, pieces)), tuple(map(len, pieces)))
+        return cut
 
 
 _CHUNKS = _Chunks()
+_HEADS_OF = itemgetter(0)
+_LENGTHS_OF = itemgetter(1)
 # Where a grade may follow its head ("FY1", "PGY-3"): the head ends in f, t or y.
 _GRADE_HINT = re.compile(r"[fFtTyY]-?\d")
 
@@ -161,9 +166,10 @@ _GRADE_HINT = re.compile(r"[fFtTyY]-?\d")
 def _tokens(text: str) -> _Words:
     """The words, tokens, numbers and punctuation marks of ``text``, in order."""
     # the pieces of the text, and one space too many at the end
-    pieces = list(chain.from_iterable(map(_CHUNKS.__getitem__, text.split(" "))))
-    heads = list(map(_HEADS.__getitem__, pieces))  # a _Tok is truthy, white space None
-    bounds = list(accumulate(map(len, pieces), initial=0))  # bounds[k]: where piece k starts
+    cuts = list(map(_CHUNKS.__getitem__, text.split(" ")))
+    heads = list(chain.from_iterable(map(_HEADS_OF, cuts)))  # a _Tok is truthy, space None
+    # bounds[k]: where piece k starts
+    bounds = list(accumulate(chain.from_iterable(map(_LENGTHS_OF, cuts)), initial=0))
     return _Words(
         list(filter(None, heads)),
         list(compress(bounds, heads)),
