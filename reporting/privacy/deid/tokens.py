@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from .cue_words import cue_words_in
 from .cues import _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLE_PREFIX, _TITLES
+from .initial_words import may_be_initials
 from .name_list import _fold, _load_names
 from .name_model import NOT_NAMES, given_like, probable_name, unknown_word
 from .vocabulary import _AMBIGUOUS, _COMMON
@@ -87,7 +88,7 @@ def _head(text: str) -> _Tok:
         alpha
         and (cap or key in _TRIGGERS or key in _load_names().given)
         and _may_seed(text, key, cap, upper, lower),
-        alpha and _nameish(key, cap, upper, lower),
+        alpha and _nameish(text, key, cap, upper, lower),
         cue_words_in(text),
         len(base),
     )
@@ -112,7 +113,7 @@ def _may_seed(text: str, key: str, cap: bool, upper: bool, lower: bool) -> bool:
     return lower and key in lists.given and key not in _AMBIGUOUS and len(key) > 3
 
 
-def _nameish(key: str, cap: bool, upper: bool, lower: bool) -> bool:
+def _nameish(text: str, key: str, cap: bool, upper: bool, lower: bool) -> bool:
     """Whether :func:`.word_names.seed_word_names` can make a word with these features a
     name: every word it would reject whatever its neighbours is rejected here once, so
     the pass only looks at the few words that may be names."""
@@ -124,7 +125,7 @@ def _nameish(key: str, cap: bool, upper: bool, lower: bool) -> bool:
         return given_like(key) or probable_name(key) or given_like(key, True) or unknown_word(key)
     if lower:  # see word_names._lower_case_name
         return given_like(key) or given_like(key, True)
-    return upper  # see initials.initials_name
+    return upper and may_be_initials(text, key)  # see initials.initials_name
 
 
 class _Heads(dict):
