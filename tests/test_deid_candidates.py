@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.privacy.deid.candidates import _may_be_address, _may_be_numeric, digit_runs
-from reporting.privacy.deid.patterns import _STRUCT_ADDR, _STRUCT_DIGIT
+from reporting.privacy.deid.candidates import _may_be_address, digit_runs
+from reporting.privacy.deid.patterns import _STRUCT_ADDR
 
 _ATOMS = [
     *("1", "23", "456", "7890", "12345", "٣", "²", "a", "B", " ", "  ", "\xa0", "\n", ","),
@@ -34,31 +34,3 @@ def test_address_shortcut_examples():
     assert _may_be_address(text, 3, runs[3])  # "12 High Street"
     assert not _may_be_address(text, text.index("11"), runs[text.index("11")])
     assert not _may_be_address(text, text.index("12345"), runs[text.index("12345")])
-
-
-_NUMERIC_ATOMS = [
-    *("0", "1", "2", "3", "5", "9", "12", "23", "95", "101", "456", "2023", "1430", "12345"),
-    *("123456", "٣", " ", "\xa0", "\n", "-", "/", ".", ":", ",", "(", "+", "s", "t", "nd"),
-    *("th", "rd", " of ", "May", "march", "am", "p.m.", "pm", " o'clock", "h", "hrs", "yo"),
-    *(" years", "y/o", "M", "F", "ſ", "K", "x", "'", "’", "ext "),
-]
-
-
-@settings(max_examples=5000, deadline=None)
-@given(st.lists(st.sampled_from(_NUMERIC_ATOMS), min_size=1, max_size=10))
-def test_property_numeric_shortcut_never_skips_a_match(parts):
-    text = "".join(parts)
-    for start, end in digit_runs(text):
-        if _STRUCT_DIGIT.match(text, start) is not None:
-            assert _may_be_numeric(text, start, end), text
-
-
-def test_numeric_shortcut_examples():
-    text = "HR 724, rate 250s, 38, then 9:30 and 3 May and 020 7946 0000"
-    runs = dict(digit_runs(text))
-    for ruled_out in ("724", "250", "38,"):
-        start = text.index(ruled_out)
-        assert not _may_be_numeric(text, start, runs[start])
-    for kept in ("9:30", "3 May", "020"):
-        start = text.index(kept)
-        assert _may_be_numeric(text, start, runs[start])

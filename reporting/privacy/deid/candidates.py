@@ -3,9 +3,8 @@
 Trying the pattern at every position of a narrative is slow, and almost every position
 fails at once; an identifier starts at a number (or a sign, bracket or upper-case code
 just before it) or at a cue word a number follows. This module finds those positions
-from the digit runs and the tokens' cached cue words. At a number, a look at the run's
-length and the character after it rules out the digit branches or the street-address
-fallback where they cannot match, so few regex calls are made in vain.
+from the digit runs and the tokens' cached cue words, and rules out the street-address
+fallback at a number by two character tests, so fewer regex calls are made in vain.
 """
 
 from __future__ import annotations
@@ -125,33 +124,3 @@ def _may_be_address(text: str, pos: int, run_end: int | None) -> bool:
     if j < n and text[j] == ",":
         j += 1
     return j < n and text[j].isspace()
-
-
-# What may follow a run of at most four digits in a numeric identifier of the digit
-# branches (_STRUCT_DIGIT), by the run's length. Lengths 1-2: a date ("3/4", "3rd",
-# "3 May", "3-May"), a time ("9:30", "9.30", "9pm", "9 o'clock", "9h30"), an age ("95
-# years", "95-year", "95yo", "95M"); 3: a phone or ID ("020-", "123 456"), an age; 4: an
-# ISO date ("2023-"), a time ("1430 hrs", "1430h"). White space may follow any of them.
-_NUMERIC_NEXT = {
-    1: frozenset("/.-:snrtapohSNRTAPOH"),
-    2: frozenset("/.-:snrtapohSNRTAPOHyYMF"),
-    3: frozenset(".-yYMF"),
-    4: frozenset("-hH"),
-}
-
-
-def _may_be_numeric(text: str, pos: int, run_end: int | None) -> bool:
-    """Whether a branch of the digit subset (phone, SSN, NHS number, date, time, age,
-    long digits) can match at the digit run ``pos``..``run_end``. Each branch opens with
-    a bounded count of digits (at most four) that the next character must end, unless
-    the run starts with 0 or 1 (phone numbers, "1800", "1-") or is six digits or more;
-    so "724,", "250s" or "38," are ruled out without a regex call. Characters outside
-    ASCII (other white space, letters that fold to ASCII ones under IGNORECASE) and
-    positions that are not a run start are always tried."""
-    if run_end is None or text[pos] in "01" or run_end - pos >= 6:
-        return True
-    if run_end >= len(text):
-        return False
-    c = text[run_end]
-    allowed = _NUMERIC_NEXT.get(run_end - pos)
-    return allowed is not None and (c in allowed or c.isspace() or not c.isascii())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .candidates import _candidates, _may_be_address, _may_be_numeric, digit_runs
+from .candidates import _candidates, _may_be_address, digit_runs
 from .patterns import (
     _CASE_SENSITIVE_GROUPS,
     _OTHER_AT,
@@ -83,9 +83,8 @@ def _spanned_matches(
             continue
         c = text[pos]
         if c.isdigit() or c in "+(":
-            end = run_end.get(pos)
-            m = match_digit(text, pos) if _may_be_numeric(text, pos, end) else None
-            if m is None and c.isdigit() and _may_be_address(text, pos, end):
+            m = match_digit(text, pos)
+            if m is None and c.isdigit() and _may_be_address(text, pos, run_end.get(pos)):
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
             m = _OTHER_AT[c].match(text, pos)
