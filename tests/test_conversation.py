@@ -388,3 +388,34 @@ def test_a_reply_posted_without_its_preview_is_still_scrubbed_when_stored(
     assert what_the_reporter_reads(client, receipt)[1] == [SCRUBBED, SCRUBBED]
     empty = act(reviewer, report_id, "reply", text=" ")
     assert empty.status_code == 400 and "the message is empty" in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_answer_waits_for_another_process_holding_the_write_lock(backend, app, client):
+    """Another process writing (the writer process's commit or checkpoint) makes the answer
+    wait its turn: a transaction that read before asking for the write lock was refused at
+    once ("database is locked"), the 500 a reporter met right after filing."""
+    import sqlite3
+    import threading
+
+    receipt = file_report(client, narrative="The pump was programmed in mL instead of mL/h.")
+    other = sqlite3.connect(app.extensions["reporting.database"].database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
+    answers = []
+
+    def answer():
+        with app.test_client() as own:
+            answers.append(
+                own.post(
+                    "/api/v1/follow-up/messages", json={"receipt": receipt, "message": "Again."}
+                ).status_code
+            )
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive() and not answers, "the answer did not wait for the lock"
+    other.execute("COMMIT")
+    other.close()
+    thread.join(timeout=30)
+    assert answers == [201]
