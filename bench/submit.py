@@ -228,13 +228,14 @@ class Bench:
         env = self.env()
         env.update(
             REPORTING_BIND=f"{HOST}:{self.port}",
-            REPORTING_WORKERS=str(self.args.workers),
+            **({"REPORTING_WORKERS": str(self.args.workers)} if self.args.workers else {}),
             REPORTING_RATELIMIT_ENABLED="false",
             REPORTING_ERROR_LOG=str(self.error_log),
             REPORTING_LOG_LEVEL="info",
         )
         log(
-            f"gunicorn: {self.args.workers} sync workers on {HOST}:{self.port}, "
+            f"gunicorn: {self.args.workers or 'the production number of'} threaded workers "
+            f"on {HOST}:{self.port}, "
             "-c python:reporting.ops.gunicorn_conf, app bench/bench_app.py; "
             "REPORTING_RATELIMIT_ENABLED=false because wrk sends every request from one "
             "address and would otherwise be throttled"
@@ -555,7 +556,7 @@ def run(args: argparse.Namespace) -> int:
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "database": "postgresql" if args.database_url else "sqlite",
-            "workers": args.workers,
+            "workers": args.workers or "production default (2 a core, at most 8)",
             "wrk": {
                 "threads": args.threads,
                 "connections": args.connections,
@@ -645,7 +646,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: the production setting, 2 a core, at most 8)",
+    )
     parser.add_argument(
         "--database-url",
         help="PostgreSQL server URL; the bench runs on a fresh schema it drops afterwards",

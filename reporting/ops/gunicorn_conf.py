@@ -7,7 +7,11 @@ import multiprocessing
 import os
 
 bind = os.environ.get("REPORTING_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("REPORTING_WORKERS", min(4, multiprocessing.cpu_count())))
+# Two processes a core (at most 8): a filing thread waits for the writer process's answer
+# and then for its own process's interpreter lock, so with one process a core each computed
+# only 55-60 % of the time and the machine idled 13 %; with two a core it idles 3-4 %
+# (docs/performance.md).
+workers = int(os.environ.get("REPORTING_WORKERS", min(8, 2 * multiprocessing.cpu_count())))
 # Threads, and a deadline for each request's bytes: a client that trickles a request holds
 # one thread for at most REPORTING_REQUEST_SECONDS, never a whole worker (ops/slow_clients.py).
 worker_class = "reporting.ops.slow_clients.DeadlineThreadWorker"
