@@ -87,6 +87,14 @@ def is_sqlite(db: Database | DatabaseProxy) -> bool:
     return isinstance(target, SqliteDatabase)
 
 
+def write_transaction():
+    """A transaction for code that reads and then writes: on SQLite it holds the write lock
+    from BEGIN (IMMEDIATE). A deferred one that has read cannot wait for that lock: SQLite
+    refuses at once ("database is locked") when another process committed or checkpoints
+    meanwhile, where an immediate one waits its turn through the busy timeout."""
+    return database.atomic(lock_type="IMMEDIATE") if is_sqlite(database) else database.atomic()
+
+
 def bind(db: Database) -> None:
     """Point every model at ``db``; closes what was bound before."""
     previous = database.obj

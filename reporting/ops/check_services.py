@@ -15,9 +15,10 @@ from typing import Any
 
 from reporting import config
 from reporting.db import database
-from reporting.models import Membership, User
+from reporting.models import ReviewGroup
 from reporting.ops.check_findings import FAIL, WARN, Problem
 from reporting.review import notifications
+from reporting.staff_email import reviewer_addresses
 from reporting.writer import client as writer_client
 
 
@@ -38,13 +39,8 @@ def email(settings: Mapping[str, Any]) -> str:
     except Exception as exc:  # refused, TLS, login, timeout: the batch emails would fail
         raise Problem(FAIL, f"the mail server {where} fails: {type(exc).__name__}") from exc
     with database.connection_context():
-        addressed = (
-            User.select()
-            .join(Membership, on=(Membership.user == User.id))
-            .where(User.active == True, User.email.is_null(False))  # noqa: E712
-            .distinct()
-            .count()
-        )
+        groups = [group.name for group in ReviewGroup.select(ReviewGroup.name)]
+        addressed = len(reviewer_addresses(groups))
     if not addressed:
         raise Problem(
             WARN,

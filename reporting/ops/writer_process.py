@@ -16,8 +16,9 @@ _COMMAND = "from reporting.ops.commands import main; main()"
 STOP_SECONDS = 10
 
 
-def wanted(environ: os._Environ | dict = os.environ) -> bool:
-    return environ.get("REPORTING_WRITER", "on").strip().lower() not in {"off", "0", "false", "no"}
+def wanted() -> bool:
+    setting = os.environ.get("REPORTING_WRITER", "on").strip().lower()
+    return setting not in {"off", "0", "false", "no"}
 
 
 def start() -> subprocess.Popen | None:

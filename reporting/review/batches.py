@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from peewee import Case
 
 from reporting import config
-from reporting.db import database, is_sqlite
+from reporting.db import database, is_sqlite, write_transaction
 from reporting.models import (
     Housekeeping,
     Message,
@@ -108,8 +108,7 @@ def run_due(now: datetime, settings: BatchSettings) -> BatchResult:
     """
     latest = latest_batch_date(now, settings)
     sqlite = is_sqlite(database)
-    transaction = database.atomic(lock_type="IMMEDIATE") if sqlite else database.atomic()
-    with transaction:
+    with write_transaction():
         query = Housekeeping.select().where(Housekeeping.name == HOUSEKEEPING_NAME)
         row = query.get_or_none() if sqlite else query.for_update().get_or_none()
         if row is None:
@@ -145,9 +144,7 @@ def run_now(now: datetime, settings: BatchSettings) -> BatchResult:
     count scheduled batches).
     """
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    sqlite = is_sqlite(database)
-    transaction = database.atomic(lock_type="IMMEDIATE") if sqlite else database.atomic()
-    with transaction:
+    with write_transaction():
         forced = Housekeeping.get_or_none(Housekeeping.name == FORCED_NAME)
         if forced is not None and forced.last_run == today:
             raise BatchRefused(

@@ -13,7 +13,7 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from reporting.db import database, is_sqlite
+from reporting.db import write_transaction
 from reporting.models import Report
 
 SealUnder = Callable[[str], dict[str, Any]]
@@ -39,22 +39,12 @@ def append_sealed(model, report: Report, seal_under: SealUnder, **fields: Any) -
         row_id = secrets.token_hex(16)
         sealed = seal_under(row_id)
         try:
-            with _write_transaction():
+            # It reads the last number, then writes: a reporter answering on the follow-up
+            # page just after filing meets the writer process's checkpoint (db.write_transaction).
+            with write_transaction():
                 seq = next_seq(model, report.id)
                 model.create(id=row_id, report=report.id, seq=seq, **fields, **sealed)
         except IntegrityError:  # another row took this seq at the same moment
             continue
         return seq
     raise ThreadBusy
-
-
-def _write_transaction():
-    """A transaction that holds SQLite's write lock from its start.
-
-    It reads the last number, then writes. A deferred transaction that has read cannot wait
-    for the write lock: SQLite refuses at once ("database is locked") when another process
-    committed or is checkpointing meanwhile. The writer process checkpoints a few
-    milliseconds after a filing, just when a reporter answers on the follow-up page. An
-    immediate one waits its turn through the busy timeout instead.
-    """
-    return database.atomic(lock_type="IMMEDIATE") if is_sqlite(database) else database.atomic()

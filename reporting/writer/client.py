@@ -56,7 +56,7 @@ def store(table: str, values: dict, write_here: Callable[[], None]) -> None:
     model = protocol.TABLES[table]
     outcome = Outcome.UNAVAILABLE
     if not database.in_transaction() and _connection() is not None:  # never on PostgreSQL
-        outcome = ask(protocol.insert_request(table, insert_params(model, values)))
+        outcome = _ask(protocol.insert_request(table, insert_params(model, values)))
     if outcome is Outcome.STORED:
         return
     if outcome is Outcome.DUPLICATE:
@@ -78,10 +78,8 @@ def writer_path() -> str | None:
     return protocol.socket_path(target.database)
 
 
-def ask(payload: bytes) -> Outcome:
-    """Send one insert request and read its answer."""
-    if _connection() is None:
-        return Outcome.UNAVAILABLE
+def _ask(payload: bytes) -> Outcome:
+    """Send one insert request (over a connection `store` found) and read its answer."""
     answer = _ask_writer(payload)
     if answer is None:
         return Outcome.UNKNOWN
