@@ -39,7 +39,8 @@ def test_the_thermometer_fits_a_390_pixel_phone_as_one_row(browse, ward):
     # bar appearing) would read as rows that are not there.
     boxes = scale.locator("label.thermo-point").evaluate_all(
         "labels => labels.map(label => { const r = label.getBoundingClientRect();"
-        " return {x: r.x, y: r.y, width: r.width, height: r.height}; })")
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; })"
+    )
     assert len(boxes) == 11
     assert len({round(box["y"]) for box in boxes}) == 1, "the scale wraps onto two rows"
     assert all(box["width"] >= 24 and box["height"] >= 24 for box in boxes), boxes
