@@ -12,8 +12,9 @@ bind = os.environ.get("REPORTING_BIND", "127.0.0.1:5000")
 # only 55-60 % of the time and the machine idled 13 %; with two a core it idles 3-4 %
 # (docs/performance.md).
 workers = int(os.environ.get("REPORTING_WORKERS", min(8, 2 * multiprocessing.cpu_count())))
-# Threads, and a deadline for each request's bytes: a client that trickles a request holds
-# one thread for at most REPORTING_REQUEST_SECONDS, never a whole worker (ops/slow_clients.py).
+# Threads, which take a request only once it has arrived whole (gathered on the worker's
+# poller, within REPORTING_REQUEST_SECONDS), so a client that trickles holds none
+# (ops/slow_clients.py).
 worker_class = "reporting.ops.slow_clients.DeadlineThreadWorker"
 threads = int(os.environ.get("REPORTING_THREADS", 8))
 # Each answer closes its connection, as the sync workers did: the reverse proxy opens a
