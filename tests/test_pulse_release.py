@@ -250,3 +250,49 @@ def test_the_api_returns_released_cells_and_percentages_from_published_counts_on
     )
     assert client.get(f"/api/v1/pulse?wave={'0' * 32}", headers=auth).status_code == 404
     assert client.get("/api/v1/pulse?wave=nope", headers=auth).status_code == 400
+
+
+def _wave_leaving_out(app, answering_below_floor: int) -> str:
+    """A released wave: one unit answering in full, one below the response floor."""
+    import datetime as dt
+
+    from reporting.db import database
+    from reporting.pulse.codes import issue_codes
+    from reporting.pulse.responses import assisted_token, submit
+    from reporting.pulse.waves import close_wave, open_wave
+    from reporting.releases.pulse_release import release_wave
+
+    today = app.extensions["reporting"].clock().date()
+    with app.app_context(), database.connection_context():
+        found = app.extensions["reporting"]
+        taxonomy = found.require_taxonomy()
+        departments = {u: unit.department for u, unit in taxonomy.units.items()}
+        units = sorted(departments)
+        wave = open_wave("psych-safety-7", today - dt.timedelta(days=3), today, pepper=found.pepper)
+        for unit, issued, answering in ((units[0], 10, 8), (units[1], 60, answering_below_floor)):
+            for code in issue_codes(wave, unit, issued, pepper=found.pepper)[:answering]:
+                token = assisted_token(wave, code, pepper=found.pepper, today=today)
+                submit(wave, token, unit=unit, role="nursing", answers={i.id: 6 for i in PS7.items},
+                       units=departments, roles=ROLES, today=today)  # fmt: skip
+        close_wave(wave)
+        release_wave(wave, threshold=K, min_rate=0.3, departments=departments, roles=ROLES,
+                     today=today)  # fmt: skip
+    return wave
+
+
+@pytest.mark.parametrize(("below_floor", "shown"), [(3, None), (12, 12)])
+def test_answers_left_out_below_the_floor_are_a_count_like_any_other(app, client, below_floor,
+                                                                      shown):  # fmt: skip
+    """Units below the response floor are in no table, but how many answered there is still
+    a small group's count: leadership sees it only from k on, on the API and the page."""
+    from attacker import leadership_token
+
+    _wave_leaving_out(app, below_floor)
+    auth = {"Authorization": f"Bearer {leadership_token(app)}"}
+    (wave,) = client.get("/api/v1/pulse", headers=auth).get_json()["waves"]
+    assert wave["left_out_respondents"] == shown
+    from reporting.releases.dashboard.pulse_board import columns
+
+    (column,) = columns([wave])
+    assert column.left_out == (f"fewer than {K} answers" if shown is None else f"{shown} answers")
+    assert str(below_floor) not in column.left_out or shown is not None

@@ -98,6 +98,13 @@ def release_wave(
     )
 
 
+def published_left_out(respondents: int, threshold: int) -> int | None:
+    """How many answers units below the response floor gave, as leadership may see it: None
+    when under the threshold. Those units are in no table, so this count meets no other
+    number, but on its own it is a small group's count like any other cell."""
+    return respondents if respondents == 0 or respondents >= threshold else None
+
+
 def released_cells(wave_id: str) -> dict[tuple, int | None]:
     """Every published-or-hidden cell of a released wave: (org, role, measure, band) -> value."""
     query = PulseReleasedCell.select().where(PulseReleasedCell.release == wave_id)

@@ -10,7 +10,7 @@ import json
 
 from reporting.models import PulseRelease, PulseWave
 from reporting.pulse import instruments
-from reporting.releases.pulse_release import percent, released_cells
+from reporting.releases.pulse_release import percent, published_left_out, released_cells
 
 
 class UnknownWave(Exception):
@@ -56,7 +56,7 @@ def _wave_json(release: PulseRelease) -> dict:
         "threshold": release.threshold,
         "min_response_rate": float(release.min_response_rate),
         "included_units": json.loads(release.included_units),
-        "left_out_respondents": release.left_out_respondents,
+        "left_out_respondents": published_left_out(release.left_out_respondents, release.threshold),
         "items": [{"id": i.id, "text": i.text, "reverse": i.reverse} for i in instrument.items],
         "composites": instrument.composite_labels,
         "cells": [

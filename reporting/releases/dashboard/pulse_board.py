@@ -21,7 +21,7 @@ class WaveColumn:
     wave: str
     label: str  # "2 Nov – 20 Nov 2026"
     quarter: str  # the quarter the wave closed in: its report counts sit beside it
-    left_out: int
+    left_out: str  # "", "12 answers" or "fewer than 5 answers" from units below the floor
 
 
 NOT_RELEASED = "not released yet"
@@ -41,10 +41,15 @@ def columns(waves: Sequence[Mapping]) -> list[WaveColumn]:
     for wave in waves:
         opens, closes = wave["opens"], wave["closes"]
         label = f"{_day(opens)} – {_day(closes)} {closes[:4]}"
-        found.append(
-            WaveColumn(wave["wave"], label, quarter_of(closes[:7]), wave["left_out_respondents"])
-        )
+        found.append(WaveColumn(wave["wave"], label, quarter_of(closes[:7]), _left_out(wave)))
     return found
+
+
+def _left_out(wave: Mapping) -> str:
+    count = wave["left_out_respondents"]
+    if count is None:
+        return f"fewer than {wave['threshold']} answers"
+    return f"{count:,} answers" if count else ""
 
 
 def _day(iso: str) -> str:

@@ -93,7 +93,13 @@ def pulse_schemas() -> dict[str, Any]:
             "threshold": {"type": "integer", "minimum": 3},
             "min_response_rate": {"type": "number"},
             "included_units": {"type": "array", "items": {"type": "string"}},
-            "left_out_respondents": {"type": "integer", "minimum": 0},
+            "left_out_respondents": {
+                "type": "integer",
+                "minimum": 0,
+                "nullable": True,
+                "description": "answers from units below the response floor, which no table "
+                "counts; null when fewer than the threshold",
+            },
             "items": {"type": "array", "items": {"type": "object"}},
             "composites": {"type": "object", "additionalProperties": {"type": "string"}},
             "cells": {"type": "array", "items": cell},
