@@ -78,7 +78,7 @@ def _kek(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> byt
 
 def seal(plaintext: bytes, recipient_public: bytes, associated_data: bytes) -> bytes:
     """Encrypt under a fresh data key wrapped to ``recipient_public``."""
-    data_key = AESGCM.generate_key(bit_length=256)
+    data_key = random_bytes(_KEY)  # as AESGCM.generate_key(256), without releasing the lock
     data_nonce = random_bytes(_NONCE)
     ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
     return wrap_data_key(data_key, recipient_public, associated_data) + data_nonce + ciphertext
@@ -123,7 +123,7 @@ def seal_returning_key(
     plaintext: bytes, recipient_public: bytes, associated_data: bytes
 ) -> tuple[bytes, bytes]:
     """Like `seal`, also returning the data key, to wrap it for a second reader."""
-    data_key = AESGCM.generate_key(bit_length=256)
+    data_key = random_bytes(_KEY)  # as AESGCM.generate_key(256), without releasing the lock
     data_nonce = random_bytes(_NONCE)
     ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
     envelope = wrap_data_key(data_key, recipient_public, associated_data) + data_nonce + ciphertext
