@@ -13,7 +13,7 @@ from scipy.stats import binomtest
 from test_dashboard import app, export, formula_taxonomy, lead, page, row_cells, table_html
 
 from reporting.db import database
-from reporting.models import Release
+from reporting.models import Release, Report
 from reporting.releases import coverage
 from reporting.releases.builder import declared_headcounts
 from reporting.releases.dashboard import why_hidden
@@ -187,3 +187,30 @@ def test_a_release_built_before_headcounts_shows_rates_as_not_available(released
         "not available",
         "not available",
     ]
+
+
+VIEWS_WITH_RATES = [
+    {},
+    {"granularity": "month"},
+    {"granularity": "month", "kind": "near-miss", "department": "critical-care"},
+    {"granularity": "quarter", "breakdown": "category"},
+    {"granularity": "year"},
+]
+
+
+def test_rates_and_tests_of_change_are_functions_of_published_counts_only(released, lead):
+    """Everything the views show, rates per 100 staff and tests of change included, comes
+    from the releases: once they are built, more reports in the same months (rows no release
+    counted) change nothing on any view or in the CSV."""
+    from helpers import add_reports
+
+    before = [(page(lead, **v), export(lead, **v)) for v in VIEWS_WITH_RATES]
+    assert "per 100 staff" in before[0][0] and "within chance" in before[2][0]
+    with released.app_context(), database.connection_context():
+        stored = Report.select().count()
+        for month in ("2026-07", "2026-08", "2026-09"):
+            add_reports(month, "icu", "near-miss", "medication", 40)
+            add_reports(month, "hdu", "moral-distress", "unsafe-staffing", 3, role="medical")
+        assert Report.select().count() == stored + 129
+    after = [(page(lead, **v), export(lead, **v)) for v in VIEWS_WITH_RATES]
+    assert after == before
