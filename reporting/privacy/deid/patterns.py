@@ -3,14 +3,16 @@
 One pattern with a named group per identifier kind (e-mail and URL have their own, cheaper
 pattern). A group either is the identifier (``_WHOLE_GROUP``) or contains a cue that stays
 in the text and a value sub-group that is replaced (``_VALUE_GROUP``). The subsets restrict
-the pattern to the branches that can start at a digit or at a letter, so the matcher tries
-only those where it knows what character it is looking at.
+the pattern to the branches that can start at a digit, or at a word beginning with given
+letters, so the matcher tries only those where it knows what it is looking at.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from .vocabulary import _words
 
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november"
@@ -160,40 +162,74 @@ _STRUCT_DIGIT = _branch_subset("digit")
 _STRUCT_OTHER = _branch_subset("other")
 _STRUCT_ADDR = _branch_subset("address")
 
-# The letters (either case) each branch of _STRUCT_OTHER can start with: its cue words'
-# first letters ("idc": NHS, MRN, hospital, staff ...; "date": the months). The branches
-# in _UPPER_FIRST can also start with any upper-case letter (a building or street name,
-# a state, a postcode, a hospital number).
-_LETTER_FIRST = {
-    *(("idc", "abcdehimnoprsu"), ("phc", "bcdemtp"), ("phb", "bcpr"), ("phx", "x")),
-    *(("date", "adfjmnos"), ("wdc", "fmstw"), ("tcue", "abftu"), ("agec", "a")),
-    *(("ages", "dfghlmnprstw"), ("addr", "afsu")),
+# The words (lower case) each branch of _STRUCT_OTHER can start with, each cut to the
+# shortest form that still begins all the words it stands for ("gent" for gent and
+# gentleman, "ur" for UR and URN, "mar" for mar, march): a match starts with one of them.
+# The branches in _UPPER_FIRST can also start with any upper-case letter (a building or
+# street name, a state, a postcode, a hospital number).
+_CUE_STARTS = {
+    "idc": _words(
+        """nhs mrn hospital staff employee patient record case unit account insurance badge
+        member payroll registration ref ur cr health ssn sin chi medicare pas agency datix
+        incident complaint bed id nhi aadhaar ohip"""
+    ),
+    "phc": _words("bleep page ext tel dect phone mobile cell"),
+    "phb": _words("bleeped paged rang called phoned"),
+    "phx": _words("x"),
+    "date": _words("jan feb mar apr may jun jul aug sep oct nov dec"),
+    "wdc": _words("mon tue wed thu fri sat sun"),
+    "tcue": _words("at by around about approx from until til between and to after before"),
+    "agec": _words("age"),
+    "ages": _words(
+        """she he they patient pt lady man woman gent mum dad mother father husband wife
+        resident grand nan"""
+    ),
+    "addr": _words("flat apt apartment unit suite"),
 }
 _UPPER_FIRST = frozenset({"addr", "pcus", "pcuk", "hospno"})
 _NEVER = re.compile(r"(?!)")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
 def _subset_of(names: frozenset[str]) -> re.Pattern[str]:
     return _branch_subset(names) if names else _NEVER
 
 
-class _OtherByLetter(dict):
-    """_STRUCT_OTHER restricted to the branches that can start at a given ASCII letter
-    (the same match there, several times cheaper to fail), compiled on first use; any
-    other character gets the whole of _STRUCT_OTHER."""
+def _may_start(start: str) -> frozenset[str]:
+    """The branches of _STRUCT_OTHER whose words agree with ``start``, the lower-cased
+    ASCII characters where a match would begin: a word as long as ``start`` or longer
+    must begin with it ("mar" for "March"), a shorter one must begin ``start`` ("at" at
+    "at 3"). A literal letter matches an ASCII character in either case and no other
+    way, so a branch no word agrees with cannot match there."""
+    return frozenset(
+        name
+        for name, words in _CUE_STARTS.items()
+        if any(w.startswith(start) or start.startswith(w) for w in words)
+    )
 
-    def __missing__(self, c: str) -> re.Pattern[str]:
+
+class _OtherAt(dict):
+    """_STRUCT_OTHER restricted to the branches that can start at a position, by the
+    (up to) three characters there, compiled on first use: at "at " only the time cue,
+    at "she" only the age cue. The same match there, several times cheaper to fail than
+    every branch of the first letter. A key not starting with an ASCII letter gets the
+    whole of _STRUCT_OTHER; only the ASCII part of a key is read."""
+
+    def __missing__(self, key: str) -> re.Pattern[str]:
+        if len(self) > 20_000:
+            self.clear()
+        c = key[0]
         if c.isascii() and c.isalpha():
-            names = {name for name, firsts in _LETTER_FIRST if c.lower() in firsts}
-            pattern = _subset_of(frozenset(names | (_UPPER_FIRST if c.isupper() else set())))
+            n = next((i for i, ch in enumerate(key) if not ch.isascii()), len(key))
+            names = _may_start(key[:n].lower()) | (_UPPER_FIRST if c.isupper() else set())
+            pattern = _subset_of(frozenset(names))
         else:
             pattern = _STRUCT_OTHER
-        self[c] = pattern
+        self[key] = pattern
         return pattern
 
 
-_OTHER_AT = _OtherByLetter()
+_OTHER_AT = _OtherAt()
 
 # groups whose value sub-group is replaced (the cue stays)
 _VALUE_GROUP = {

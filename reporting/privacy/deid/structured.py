@@ -2,7 +2,7 @@
 
 Trying the combined pattern at every position is slow, so it is tried only at the
 candidate positions :mod:`.candidates` finds (a number, a sign or code just before one,
-a cue word followed by one), with the branch subset for that character.
+a cue word followed by one), with the branch subset for the characters there.
 ``_matches_reference`` is the plain scan it must agree with; the tests compare the two.
 A match is then validated (case-sensitive groups, digit counts, real calendar dates, a
 cue before a bare time) before its span is used.
@@ -87,7 +87,7 @@ def _spanned_matches(
             if m is None and c.isdigit() and _may_be_address(text, pos, run_end.get(pos)):
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
-            m = _OTHER_AT[c].match(text, pos)
+            m = _OTHER_AT[text[pos : pos + 3]].match(text, pos)
         if m is not None and m.end() > pos and (span := _span(text, m)) is not None:
             last = m.end()
             yield m, span
