@@ -22,6 +22,9 @@ _DIGIT_RUN = re.compile(r"\d\d*")  # as \d+, but the engine finds the first digi
 _ASCII_DIGIT_RUN = re.compile(r"[0-9][0-9]*")  # the same runs in ASCII text, found faster
 
 _NEXT_DIGIT = re.compile(r"\s*:?\s*(?:the\s+)?\d")  # cue directly before a number
+# After the cue and at most one space, _NEXT_DIGIT needs a digit (str.isdecimal is \d), or
+# more white space, a colon or "the" before one: anything else rules the cue out.
+_NEXT_FIRST = frozenset(":t")
 _CUES_OF = attrgetter("cues")
 _END = itemgetter(1)
 
@@ -89,7 +92,12 @@ def _cue_candidates(
     next_digit = _NEXT_DIGIT.match
     for start, e, need in _cue_positions(low, words):
         if need == "n":
-            if next_digit(low, e) is not None:
+            c = low[e : e + 1]
+            if c == " ":  # the usual one space: what follows it decides most cues at once
+                c = low[e + 1 : e + 2]
+            if c.isdecimal() or (
+                (c in _NEXT_FIRST or c.isspace()) and next_digit(low, e) is not None
+            ):
                 add(start)
         elif need == "w":  # a digit within 72 characters: the first run ending after e
             i = bisect_right(run_ends, e)

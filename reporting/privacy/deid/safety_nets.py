@@ -23,7 +23,7 @@ def _ages_after_names(
     pattern leaves alone because a bare number is usually not an age."""
     extra = []
     for _s, e, kind in accepted:
-        if kind != "NAME":
+        if kind != "NAME" or not text.startswith(",", e):  # the pattern starts with one
             continue
         m = _AGE_AFTER_NAME.match(text, e)
         if m and occupied.free(m.start(1), m.end(1)):
@@ -41,13 +41,28 @@ _TIME_NEXT = re.compile(
 )
 
 
+# What can stand first after a time and its white space in _TIME_NEXT ("-", "to", "and" ...,
+# a letter in either case: no other character matches t, a or o ignoring case).
+_JOINER_FIRST = frozenset("-–,&tTaAoO")
+
+
+def _may_continue(text: str, e: int) -> bool:
+    """Whether _TIME_NEXT can match at ``e``: after at most one space the next character
+    must be a joiner's first or more white space. Most times are followed by a word
+    ("14:30 the", "7 PM I"), and this spares the regex call for them."""
+    c = text[e : e + 1]
+    if c == " ":
+        c = text[e + 1 : e + 2]
+    return c in _JOINER_FIRST or c.isspace()
+
+
 def _time_continuations(
     text: str, accepted: list[tuple[int, int, str]], occupied: _Occupancy
 ) -> None:
     """'0200-0400', 'at 0200, 0400, 0600': four-digit times following a time."""
     extra = []
     for _s, e, kind in accepted:
-        while kind == "TIME":
+        while kind == "TIME" and _may_continue(text, e):
             m = _TIME_NEXT.match(text, e)
             if m is None or not occupied.free(m.start(1), m.end(1)):
                 break
