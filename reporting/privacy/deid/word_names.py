@@ -192,12 +192,10 @@ def _bracketed_role(ctx: _NameContext, i: int) -> bool:
 
 def _beside_me(ctx: _NameContext, i: int, me: tuple[str, ...]) -> bool:
     """'Will and I', 'me and Precious': a name joined by 'and' to the writer."""
-    toks, n = ctx.toks, ctx.n
-
-    def low(k: int) -> str:
-        return toks[k].text.lower() if 0 <= k < n else ""
-
-    return (low(i + 1) == "and" and low(i + 2) in me) or (low(i - 1) == "and" and low(i - 2) in me)
+    toks = ctx.toks
+    if i + 2 < ctx.n and toks[i + 1].text.lower() == "and" and toks[i + 2].text.lower() in me:
+        return True
+    return i >= 2 and toks[i - 1].text.lower() == "and" and toks[i - 2].text.lower() in me
 
 
 def _coordinated(ctx: _NameContext, i: int) -> bool:
