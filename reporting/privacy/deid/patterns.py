@@ -130,17 +130,29 @@ _STRUCT = re.compile(
 )
 
 
+def _split(pattern: str) -> tuple[str, dict[str, str]]:
+    """The start condition of the combined pattern, and its branches by group name in
+    the pattern's order."""
+    head, _, rest = pattern.partition("(?:\n")
+    branches = re.split(r"\n  \| (?=\(\?P<)", "\n" + rest.rsplit("\n    )", 1)[0])
+    return head.rstrip(), {re.search(r"\(\?P<(\w+)>", b).group(1): b.strip() for b in branches}
+
+
+_GUARD, _BRANCHES = _split(_STRUCT.pattern)
+
+
+def _compile_branches(branches: list[str]) -> re.Pattern[str]:
+    """Branches of the combined pattern (in its order) behind its start condition."""
+    return re.compile(_GUARD + "(?:" + "\n  | ".join(branches) + ")", re.VERBOSE | re.IGNORECASE)
+
+
 def _branch_subset(first: str | frozenset[str]) -> re.Pattern[str]:
     """The combined pattern restricted to the branches that can match at a position whose
     character is ``first`` ("digit", "other"; "address" for the digit fallback). Trying
     it there gives the same match as the full pattern: the other branches cannot start
     with such a character. ``first`` may also be the set of branch names to keep."""
-    body = _STRUCT.pattern
-    head, _, rest = body.partition("(?:\n")
-    branches = re.split(r"\n  \| (?=\(\?P<)", "\n" + rest.rsplit("\n    )", 1)[0])
     keep = []
-    for b in branches:
-        name = re.search(r"\(\?P<(\w+)>", b).group(1)
+    for name, b in _BRANCHES.items():
         if isinstance(first, frozenset):
             wanted = name in first
         elif first == "digit":
@@ -150,9 +162,8 @@ def _branch_subset(first: str | frozenset[str]) -> re.Pattern[str]:
         else:
             wanted = name not in _DIGIT_ONLY
         if wanted:
-            keep.append(b.strip())
-    guard = head.rstrip()  # the same start condition as the full pattern
-    return re.compile(guard + "(?:" + "\n  | ".join(keep) + ")", re.VERBOSE | re.IGNORECASE)
+            keep.append(b)
+    return _compile_branches(keep)
 
 
 # branches that can only start at a digit (or the '+' / '(' of a phone number)

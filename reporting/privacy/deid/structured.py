@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from .candidates import _candidates, _may_be_address, digit_runs
+from .number_shapes import AT_NUMBER
 from .patterns import (
     _CASE_SENSITIVE_GROUPS,
     _OTHER_AT,
@@ -83,8 +84,13 @@ def _spanned_matches(
             continue
         c = text[pos]
         if c.isdigit() or c in "+(":
-            m = match_digit(text, pos)
-            if m is None and c.isdigit() and _may_be_address(text, pos, run_end.get(pos)):
+            end = run_end.get(pos)
+            if end is None:  # a sign or a bracket
+                m = match_digit(text, pos)
+            else:  # a number: only what its shape allows (see .number_shapes)
+                at = AT_NUMBER[text[pos : pos + 2], end - pos, text[end : end + 1]]
+                m = None if at is None else at.match(text, pos)
+            if m is None and c.isdigit() and _may_be_address(text, pos, end):
                 m = match_addr(text, pos)  # a street address starting with its number
         else:
             m = _OTHER_AT[text[pos : pos + 3]].match(text, pos)
