@@ -118,9 +118,10 @@ _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 def _may_be_address(text: str, pos: int, run_end: int | None) -> bool:
     """Whether a street address can start at the digit run ``pos``..``run_end``: the
     address branch needs at most four digits there, then an optional ASCII letter and
-    comma and white space (``\\d{1,4}[A-Za-z]?,?\\s+``), and with anything else its
-    match fails; most numbers in a narrative ("bed 4", "11/02") are ruled out by two
-    character tests instead of a regex call. Not at a run start: tried (None)."""
+    comma, white space and a capital (``\\d{1,4}[A-Za-z]?,?\\s+[A-Z]``, case-sensitive),
+    and with anything else its match fails; most numbers in a narrative ("bed 4",
+    "11/02", "30 mL") are ruled out by a few character tests instead of a regex call.
+    Not at a run start: tried (None)."""
     if run_end is None:
         return True
     if run_end - pos > 4:
@@ -131,4 +132,9 @@ def _may_be_address(text: str, pos: int, run_end: int | None) -> bool:
         j += 1
     if j < n and text[j] == ",":
         j += 1
-    return j < n and text[j].isspace()
+    if not (j < n and text[j].isspace()):
+        return False
+    j += 1
+    while j < n and text[j].isspace():
+        j += 1
+    return j < n and "A" <= text[j] <= "Z"
