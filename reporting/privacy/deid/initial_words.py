@@ -33,7 +33,7 @@ def may_be_initials(text: str, key: str) -> bool:
     """Whether the word ``text`` (folded ``key``) may be a patient's initials: dotted ones
     not in :data:`_NOT_INITIALS`, or two or three letters not in the vocabulary or
     :data:`_ABBREVIATIONS`."""
-    if _DOTTED_INITIALS.match(text):
+    if "." in text and _DOTTED_INITIALS.match(text):  # no full stop: no regex call
         return text.lower() not in _NOT_INITIALS
     return (
         len(key) in (2, 3) and text.isalpha() and key not in _COMMON and key not in _ABBREVIATIONS

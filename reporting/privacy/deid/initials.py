@@ -19,7 +19,7 @@ def initials_name(ctx: _NameContext, i: int) -> bool:
     t = ctx.toks[i]
     if not may_be_initials(t.text, t.key):
         return False
-    if _DOTTED_INITIALS.match(t.text):
+    if "." in t.text and _DOTTED_INITIALS.match(t.text):
         return True
     prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
     if prv is not None and prv.key in _PATIENT_CUES and ctx.adjacent(i - 1, i):

@@ -252,7 +252,7 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
             continue  # an eponym, not a person
         last, last_end = toks[j], ctx.ends[j]
         end = ctx.starts[j] + last.base_len  # before a possessive 's or a full stop
-        dotted = _DOTTED_INITIALS.match(last.text) is not None
+        dotted = "." in last.text and _DOTTED_INITIALS.match(last.text) is not None
         if end < last_end and last.text.endswith(".") and not _is_initial(last) and not dotted:
             pass  # a full stop after a name ends the sentence: it stays
         elif _is_initial(last) or dotted or (last.key.rstrip(".") in _TITLES):
