@@ -62,6 +62,8 @@ def _candidates(
         k = p - 1
         if k >= 0:
             ch = text[k]
+            if not ("A" <= ch <= "Z" or ch.isspace() or ch in "+(@x-"):
+                continue  # after ':', '/', '.', a small letter ...: nothing below adds
             if ch in "+(@x":
                 add(k)
             elif ch == "-" and k >= 1 and text[k - 1].isupper():
