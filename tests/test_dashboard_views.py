@@ -67,6 +67,27 @@ def test_the_default_view_shows_department_totals_largest_first_with_rates(relea
     assert [r["count"] for r in rates] == ["16.8"]
 
 
+def test_inside_a_department_each_unit_has_its_rate_and_the_department_its_own(released, lead):
+    html = page(lead, department="critical-care", breakdown="category")  # units: when asked
+    totals = table_html(html, "unit-totals")
+    declared = _declared(released, "2026-09")
+    assert (declared["unit:icu"], declared["unit:hdu"]) == (85, 40)
+    rated = 0
+    for row, key in (
+        ("Intensive care unit", "unit:icu"),
+        ("High dependency unit", "unit:hdu"),
+        ("All units", "critical-care"),
+    ):
+        *_, every, staff, rate = map(_text, row_cells(totals, row))
+        assert staff == str(declared[key])
+        if every.isdigit():  # a rate only from a published count
+            assert rate == f"{100 * int(every) / declared[key]:.1f}"
+            rated += 1
+        else:
+            assert not re.search(r"\d", rate), rate
+    assert rated >= 2, "the department and at least one unit are rated"
+
+
 def test_department_lines_are_charted_from_their_table(released, lead):
     html = page(lead, kind="near-miss")
     table = table_html(html, "over-time-departments-near-miss")
@@ -164,9 +185,10 @@ def test_a_department_declares_staff_only_when_every_unit_does():
             "b2": unit("b2", "b", None),
         },
     )
-    assert declared_headcounts(taxonomy) == {"a": 14}, "b misses one unit, so no total either"
+    units = {"unit:a1": 10, "unit:b1": 30}  # a2 is under the minimum headcount (5)
+    assert declared_headcounts(taxonomy) == {"a": 14, **units}, "b misses a unit: no total"
     taxonomy.units["b2"] = unit("b2", "b", 5)
-    assert declared_headcounts(taxonomy) == {"a": 14, "b": 35, "*": 49}
+    assert declared_headcounts(taxonomy) == {"a": 14, "b": 35, "*": 49, **units, "unit:b2": 5}
 
 
 def test_a_release_built_before_headcounts_shows_rates_as_not_available(released, lead):

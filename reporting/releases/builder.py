@@ -25,6 +25,7 @@ from reporting.db import database, is_sqlite
 from reporting.models import Release, ReleasedCell, Report
 from reporting.periods import Clock, months_of_quarter, next_month, quarter_of
 from reporting.releases import cube, disclosure, protection
+from reporting.releases.coverage import unit_key
 from reporting.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -84,19 +85,23 @@ def mapping_from(taxonomy: Taxonomy) -> cube.OrgMapping:
 
 def declared_headcounts(taxonomy: Taxonomy) -> dict[str, int]:
     """Staff per department and for the organisation, where every unit in it declares a
-    headcount (a sum missing a unit would overstate any rate built on it)."""
+    headcount (a sum missing a unit would overstate any rate built on it), and per unit
+    (``unit:<slug>``) for the units large enough to be counted on their own."""
     per_department: dict[str, int | None] = {d: 0 for d in taxonomy.departments}
-    for unit in taxonomy.units.values():
+    units = {}
+    for slug, unit in sorted(taxonomy.units.items()):
         if unit.retired or unit.department not in per_department:
             continue
         known = per_department[unit.department]
         per_department[unit.department] = (
             None if known is None or unit.headcount is None else known + unit.headcount
         )
+        if unit.headcount is not None and unit.headcount >= taxonomy.minimum_headcount:
+            units[unit_key(slug)] = unit.headcount
     found = {d: n for d, n in per_department.items() if n}
     if found and len(found) == len(per_department):
         found["*"] = sum(found.values())
-    return found
+    return {**found, **units}
 
 
 @contextlib.contextmanager

@@ -49,9 +49,16 @@ def coverage(released: ReleasedCells, period: str) -> Coverage:
     )
 
 
+def unit_key(slug: str) -> str:
+    """A unit's key among a release's declared headcounts (departments go by their slug,
+    the organisation by ``*``)."""
+    return f"unit:{slug}"
+
+
 def headcount(released: ReleasedCells, period: str, organisation: str = ALL) -> int | None:
     """Staff the release of the period's last released month declared for
-    ``organisation`` (``*`` or a department slug), or None if it declared none."""
+    ``organisation`` (``*``, a department slug or a :func:`unit_key`), or None if it
+    declared none."""
     months = months_released(released, period)
     return released.headcounts[months[-1]].get(organisation) if months else None
 

@@ -43,8 +43,9 @@ class Mapping_:
     """The organisation a release is built under: fixed for a calendar year.
 
     ``headcounts`` is the staff declared when the release was built (``*`` for the
-    organisation, department slugs), so a rate per 100 staff is derived from published
-    numbers only; it is the one part each release declares afresh (see builder)."""
+    organisation, department slugs, ``unit:<slug>`` for units counted on their own), so a
+    rate per 100 staff is derived from published numbers only; it is the one part each
+    release declares afresh (see builder)."""
 
     departments: tuple[str, ...]
     units: dict[str, tuple[str, bool]]  # unit -> (department, publishable)

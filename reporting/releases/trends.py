@@ -61,7 +61,7 @@ class ReleasedCells:
     values: dict[tuple, int | None]
     periods: dict[str, list[str]]
     mappings: dict[str, cube.OrgMapping] = field(default_factory=dict)
-    # Staff declared by each month's release: "*" and department slugs -> headcount.
+    # Staff declared by each month's release: "*", department slugs, "unit:<slug>" -> staff.
     headcounts: dict[str, dict[str, int]] = field(default_factory=dict)
     _answers: dict[tuple, str] = field(default_factory=dict, repr=False)
 

@@ -9,6 +9,7 @@ headcount. Category detail by department stays one click away.
 from __future__ import annotations
 
 from reporting.releases import coverage
+from reporting.releases.coverage import unit_key
 from reporting.releases.dashboard.questions import Questions
 from reporting.releases.dashboard.tables import Cell, Row, Table, partial_periods
 from reporting.taxonomy import KINDS
@@ -57,8 +58,8 @@ def departments_over_time(view: Questions, kind: str) -> Table:
 
 
 def department_totals(view: Questions) -> Table:
-    """Reports of each kind by department (or unit) in the latest period, the staff the
-    release declared and the rate per 100 staff, largest first."""
+    """Reports of each kind by department (or, inside one, by unit) in the latest period,
+    the staff the release declared and the rate per 100 staff, largest first."""
     s = view.selection
     period = s.latest
     dimension = "unit" if s.department else "department"
@@ -78,9 +79,7 @@ def department_totals(view: Questions) -> Table:
     columns = [KINDS[k] for k in kinds]
     if len(kinds) > 1:
         columns.append("All reports")
-    with_rates = dimension == "department"
-    if with_rates:
-        columns += ["Staff", "Reports per 100 staff"]
+    columns += ["Staff", "Reports per 100 staff"]
     table = Table(
         key=f"{dimension}-totals",
         title=f"Reports by {dimension}, {period}",
@@ -91,11 +90,11 @@ def department_totals(view: Questions) -> Table:
         row = [Cell(counts[k].get(slug), period, name, KINDS[k]) for k in kinds]
         if len(kinds) > 1:
             row.append(Cell(every.get(slug), period, name, "All", total=True))
-        if with_rates:
-            row += _rate_cells(view, period, slug, name, row[-1])
+        staff_key = unit_key(slug) if dimension == "unit" else slug
+        row += _rate_cells(view, period, staff_key, name, row[-1])
         table.rows.append(Row(name, row))
     table.rows = _by_size(table.rows, len(kinds) if len(kinds) > 1 else 0)
-    table.rows.append(_organisation_row(view, period, kinds, with_rates))
+    table.rows.append(_organisation_row(view, period, kinds))
     return table
 
 
@@ -117,7 +116,7 @@ def _rate_cells(view: Questions, period: str, org: str, name: str, counted: Cell
     ]
 
 
-def _organisation_row(view: Questions, period: str, kinds: list[str], with_rates: bool) -> Row:
+def _organisation_row(view: Questions, period: str, kinds: list[str]) -> Row:
     s = view.selection
     name = view.organisation_name()
     row = []
@@ -129,6 +128,5 @@ def _organisation_row(view: Questions, period: str, kinds: list[str], with_rates
     if len(kinds) > 1:
         found = view.ask([], period, period, department=s.department)
         row.append(Cell(found[0]["count"] if found else None, period, name, "All", total=True))
-    if with_rates:
-        row += _rate_cells(view, period, "*", name, row[-1])
+    row += _rate_cells(view, period, s.department or "*", name, row[-1])
     return Row(f"All {'departments' if not s.department else 'units'}", row, total=True)
