@@ -259,6 +259,7 @@ def test_indicators_compute_from_published_numbers(app, clock, lead):
     share = indicator_block(html, "Moral distress reported as high severity, 2026-09")
     assert re.search(r'class="indicator-value">\s*50%\s*<', share)  # 10 of 20
     assert "+12 percentage points from 38%" in share  # 6 of 16 in August
+    assert "within chance" in share  # 10 of 20 against 6 of 16: Fisher's p = 0.51
 
 
 def test_granularity_switch_and_filters(released, lead):

@@ -9,7 +9,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import binomtest
+from scipy.stats import binomtest, fisher_exact
 from test_dashboard import app, export, formula_taxonomy, lead, page, row_cells, table_html
 
 from reporting.db import database
@@ -17,7 +17,11 @@ from reporting.models import Release, Report
 from reporting.releases import coverage
 from reporting.releases.builder import declared_headcounts
 from reporting.releases.dashboard import why_hidden
-from reporting.releases.dashboard.significance import change_verdict
+from reporting.releases.dashboard.significance import (
+    Verdict,
+    change_verdict,
+    share_change_verdict,
+)
 from reporting.releases.trends import ReleasedCells
 from reporting.taxonomy import Taxonomy, Unit
 
@@ -150,6 +154,21 @@ def test_the_exact_test_agrees_with_scipy(now, before, staff_now, staff_before):
         return
     share = staff_now / (staff_now + staff_before)
     theirs = binomtest(now, now + before, share).pvalue
+    assert mine.p_value == pytest.approx(theirs, rel=1e-6, abs=1e-12)
+    assert mine.significant == (theirs < 0.05) or abs(theirs - 0.05) < 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 300), st.integers(0, 300), st.integers(0, 300))
+def test_the_share_test_is_fishers_exact_test(part_now, rest_now, part_before, rest_before):
+    """The high-distress share's change: Fisher's exact test on the published counts."""
+    mine = share_change_verdict(
+        part_now, part_now + rest_now, part_before, part_before + rest_before
+    )
+    if part_now + part_before == 0 or rest_now + rest_before == 0:
+        assert mine == Verdict(1.0, False)
+        return
+    _, theirs = fisher_exact([[part_now, rest_now], [part_before, rest_before]])
     assert mine.p_value == pytest.approx(theirs, rel=1e-6, abs=1e-12)
     assert mine.significant == (theirs < 0.05) or abs(theirs - 0.05) < 1e-9
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from reporting.periods import previous_period, year_earlier
 from reporting.releases import coverage
 from reporting.releases.dashboard.questions import Questions
-from reporting.releases.dashboard.significance import change_verdict
+from reporting.releases.dashboard.significance import change_verdict, share_change_verdict
 
 NOT_AVAILABLE_HIDDEN = "not available (hidden for anonymity)"
 NOT_AVAILABLE_UNRELEASED = "not available (that period is not released)"
@@ -77,15 +77,19 @@ def _staff(view: Questions, period: str) -> int | None:
     return coverage.headcount(view.released, period, view.selection.department or "*")
 
 
-def share(view: Questions, period: str | None) -> tuple[bool, float | None]:
+def share(view: Questions, period: str | None) -> tuple[bool, tuple[int, int] | None]:
+    """Whether the period is released, and its high-severity and all moral distress
+    counts (None when either is hidden or there is none)."""
     released, high = view.count(period, kind="moral-distress", severity="high")
     _, every = view.count(period, kind="moral-distress")
     if not released or high is None or not every:
         return released, None
-    return True, high / every
+    return True, (high, every)
 
 
 def high_distress_share(view: Questions) -> Indicator:
+    """The high-severity share of moral distress, each change tested with Fisher's exact
+    test on the published counts of both periods."""
     period = view.selection.latest
     _, now = share(view, period)
     changes = []
@@ -94,7 +98,7 @@ def high_distress_share(view: Questions) -> Indicator:
         changes.append(_change(view, label, other, released, now, before, _share_change))
     return Indicator(
         title=f"Moral distress reported as high severity, {period}",
-        value=f"{now:.0%}" if now is not None else NOT_AVAILABLE_HIDDEN,
+        value=f"{now[0] / now[1]:.0%}" if now is not None else NOT_AVAILABLE_HIDDEN,
         available=now is not None,
         note="High-severity moral distress reports as a share of all moral distress "
         "reports (distress thermometer 7 to 10).",
@@ -133,7 +137,8 @@ def _count_change(staff_now: int | None, staff_before: int | None):
     return describe
 
 
-def _share_change(now: float, before: float) -> str:
-    points = round(100 * now) - round(100 * before)
+def _share_change(now: tuple[int, int], before: tuple[int, int]) -> str:
+    points = round(100 * now[0] / now[1]) - round(100 * before[0] / before[1])
     unit = "percentage point" if abs(points) == 1 else "percentage points"
-    return f"{points:+d} {unit} from {before:.0%}"
+    verdict = share_change_verdict(*now, *before).describe()
+    return f"{points:+d} {unit} from {before[0] / before[1]:.0%}: {verdict}"

@@ -44,6 +44,34 @@ def change_verdict(
     return Verdict(p, p < LEVEL)
 
 
+def share_change_verdict(part_now: int, all_now: int, part_before: int, all_before: int) -> Verdict:
+    """Whether a share (``part`` of ``all``) changed more than chance: Fisher's exact test
+    on the two periods' published counts, two-sided as :func:`change_verdict` (every table
+    with the same margins no likelier than the one seen)."""
+    if not (0 <= part_now <= all_now and 0 <= part_before <= all_before):
+        raise ValueError("a part is between 0 and its whole")
+    parts, total = part_now + part_before, all_now + all_before
+    if parts in (0, total):
+        return Verdict(1.0, False)
+    low, high = max(0, parts - all_before), min(parts, all_now)
+    seen = _log_hypergeometric(part_now, all_now, all_before, parts)
+    limit = seen + math.log(_TOLERANCE)
+    tables = (_log_hypergeometric(i, all_now, all_before, parts) for i in range(low, high + 1))
+    p = min(1.0, sum(math.exp(lp) for lp in tables if lp <= limit))
+    return Verdict(p, p < LEVEL)
+
+
+def _log_choose(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def _log_hypergeometric(k: int, first: int, second: int, drawn: int) -> float:
+    """Log probability that ``k`` of ``drawn`` fall in the first of two groups."""
+    return (
+        _log_choose(first, k) + _log_choose(second, drawn - k) - _log_choose(first + second, drawn)
+    )
+
+
 def _log_pmf(k: int, n: int, share: float) -> float:
     return (
         math.lgamma(n + 1)
