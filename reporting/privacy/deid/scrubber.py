@@ -181,7 +181,7 @@ _new_object = object.__new__
 
 def _replacement(kind: str, original: str, start: int, end: int) -> Replacement:
     """``Replacement(kind, original, start, end)``, made faster: a frozen dataclass sets
-    each field through ``object.__setattr__``, which was a third of building a result.
+    each field through ``object.__setattr__``, which was over half of building a result.
     Filling the new instance's dict in field order gives the same object (equal, same
     repr and pickle)."""
     rep = _new_object(Replacement)
