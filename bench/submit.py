@@ -230,11 +230,7 @@ class Bench:
         env.update(
             REPORTING_BIND=f"{HOST}:{self.port}",
             **({"REPORTING_WORKERS": str(self.args.workers)} if self.args.workers else {}),
-            **(
-                {"REPORTING_THREADS": str(self.args.server_threads)}
-                if self.args.server_threads
-                else {}
-            ),
+            **({"REPORTING_THREADS": str(threads)} if (threads := self._server_threads()) else {}),
             REPORTING_RATELIMIT_ENABLED="false",
             REPORTING_ERROR_LOG=str(self.error_log),
             REPORTING_LOG_LEVEL="info",
@@ -272,6 +268,10 @@ class Bench:
         status, answer = post(self.url(PIPELINE), body)
         if status != 201 or b"receipt" not in answer:
             raise BenchError(f"filing does not work ({status}): {answer[:500]!r}")
+
+    def _server_threads(self) -> int | None:
+        """``--server-threads``; benches that reuse this class (bench/scale.py) leave it out."""
+        return getattr(self.args, "server_threads", None)
 
     def server_log(self) -> str:
         if self.error_log.exists():

@@ -11,8 +11,8 @@ worker is gunicorn's gthread worker (a thread serves each request) with two addi
 - **A deadline.** From the moment a connection is accepted, the client has
   ``request_seconds`` to deliver its request line, headers and body; past that the server
   closes the connection. What cannot be gathered first (a chunked body, a body beyond 256 KiB)
-  is read by the thread under the same deadline, so even then a thread is held for a bounded
-  time, never the whole server.
+  is read by the thread under a deadline of the same length from the hand-over, so even then
+  a thread is held for a bounded time, never the whole server.
 
 An honest phone on a poor ward Wi-Fi sends a filing (at most MAX_CONTENT_LENGTH, 256 KiB) in
 well under the default of 10 s. The reverse proxy in front (docs/operations.md) buffers whole
