@@ -3,8 +3,10 @@
 Two counts of reports over two periods are treated as Poisson; given their sum, the first
 is binomial with the share its exposure (staff, when both periods declare a headcount)
 would give it if the rate had not changed. The two-sided exact p-value sums the
-probabilities of every split no likelier than the one seen. Only published counts and
-declared headcounts go in, so the verdict is itself derivable from published numbers.
+probabilities of every split no likelier than the one seen. A share (high-severity moral
+distress of all moral distress) is tested the same way on its 2 x 2 table, Fisher's exact
+test. Only published counts and declared headcounts go in, so the verdict is itself
+derivable from published numbers.
 """
 
 from __future__ import annotations
