@@ -326,12 +326,12 @@ def test_answers_left_out_below_the_floor_are_a_count_like_any_other(app, client
     a small group's count: leadership sees it only from k on, on the API and the page."""
     from attacker import leadership_token
 
+    from reporting.releases.dashboard.pulse_board import columns
+
     _wave_leaving_out(app, below_floor)
     auth = {"Authorization": f"Bearer {leadership_token(app)}"}
     (wave,) = client.get("/api/v1/pulse", headers=auth).get_json()["waves"]
     assert wave["left_out_respondents"] == shown
-    from reporting.releases.dashboard.pulse_board import columns
-
     (column,) = columns([wave])
     assert column.left_out == (f"fewer than {K} answers" if shown is None else f"{shown} answers")
     assert str(below_floor) not in column.left_out or shown is not None

@@ -79,18 +79,28 @@ def _worker_pids(master: int) -> set[int]:
     return {int(line.split()[0]) for line in lines if " writer " not in line + " "}
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_trickling_connections_neither_stall_reporters_nor_outlive_the_deadline(
-    initialised, tmp_path
-):
-    server = AppServer(
+def _server(initialised, tmp_path, **settings: str) -> AppServer:
+    """The production settings, WORKERS workers of THREADS threads, and ``settings``."""
+    return AppServer(
         initialised,
         tmp_path / "logs",
         workers=WORKERS,
         THREADS=str(THREADS),
-        REQUEST_SECONDS="4",
         PROXY_FIX_HOPS="0",
+        **settings,
     )
+
+
+def _ordinary_answers(port: int) -> list[int]:
+    """Ten ordinary requests, one after another: their statuses."""
+    return [request(port, "GET", "/api/v1/taxonomy", timeout=20).status for _ in range(10)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_trickling_connections_neither_stall_reporters_nor_outlive_the_deadline(
+    initialised, tmp_path
+):
+    server = _server(initialised, tmp_path, REQUEST_SECONDS="4")
     with running(server):
         workers_before = _worker_pids(server.process.pid)
         assert len(workers_before) == WORKERS
@@ -100,11 +110,7 @@ def test_trickling_connections_neither_stall_reporters_nor_outlive_the_deadline(
         try:
             for s in slow[: count - SLOW_BODIES]:
                 s.send(b"X-")  # each one has begun a header line the server is waiting on
-            answers = [
-                request(server.port, "GET", "/api/v1/taxonomy", timeout=20).status
-                for _ in range(10)
-            ]
-            assert answers == [200] * 10
+            assert _ordinary_answers(server.port) == [200] * 10
             assert all(_still_open(s) for s in slow), "served only once the slow ones were gone"
             sent = [_trickle_until_cut(s) for s in slow]
         finally:
@@ -139,22 +145,11 @@ def test_clients_that_never_close_hold_no_thread(initialised, tmp_path):
     longer than the test's requests may take. That wait is the poller's, not a thread's:
     with it in the threads, clients that read their answers and never close held every
     thread, each for the linger time, and these requests timed out."""
-    server = AppServer(
-        initialised,
-        tmp_path / "logs",
-        workers=WORKERS,
-        THREADS=str(THREADS),
-        LINGER_SECONDS="60",
-        PROXY_FIX_HOPS="0",
-    )
+    server = _server(initialised, tmp_path, LINGER_SECONDS="60")
     with running(server):
         idle = [_answered_but_never_closing(server.port) for _ in range(WORKERS * 3 * THREADS)]
         try:
-            answers = [
-                request(server.port, "GET", "/api/v1/taxonomy", timeout=20).status
-                for _ in range(10)
-            ]
-            assert answers == [200] * 10
+            assert _ordinary_answers(server.port) == [200] * 10
         finally:
             for s in idle:
                 s.close()

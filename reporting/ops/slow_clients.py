@@ -171,12 +171,9 @@ class DeadlineThreadWorker(ThreadWorker):
         return None
 
     def _on_bytes(self, conn: TConn, client_sock) -> None:
-        try:
-            chunk = client_sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        chunk = _read_now(client_sock)
+        if chunk is None:
             return
-        except OSError:
-            chunk = b""
         if not chunk:  # the client went away before sending a whole request
             self._end(conn, self.arriving)
         elif conn.arrival.add(chunk):
@@ -222,12 +219,9 @@ class DeadlineThreadWorker(ThreadWorker):
 
     def _on_close(self, conn: TConn, raw) -> None:
         """Read (and drop) what the client still sends until it closes, up to a cap."""
-        try:
-            data = raw.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        data = _read_now(raw)
+        if data is None:
             return
-        except OSError:
-            data = b""
         conn.drained += len(data)
         if not data or conn.drained >= CLOSE_DRAIN_BYTES:
             self._end(conn, self.lingering)
@@ -251,3 +245,14 @@ class DeadlineThreadWorker(ThreadWorker):
                 if deadline > now:
                     break
                 self._end(conn, waiting)
+
+
+def _read_now(sock) -> bytes | None:
+    """What a readable non-blocking socket holds: None if nothing after all, b"" once the
+    client has gone (its close, or an error: either way nothing more will come)."""
+    try:
+        return sock.recv(65536)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
