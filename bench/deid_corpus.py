@@ -1,8 +1,9 @@
 """Measure reporting.privacy.deid against the hand-written corpora in tests/deid/.
 
 Run as ``python bench/deid_corpus.py`` (or ``make bench-deid``) from the repository root:
-it measures ``corpus.jsonl`` (the corpus the rules were tuned on) and ``unseen.jsonl``
-(written by others before the rules of issue 11 changed), or the files given as arguments;
+it measures ``corpus.jsonl`` (the corpus the rules were tuned on), ``unseen.jsonl``
+(written by others before the rules of issue 11 changed) and ``unseen2.jsonl`` (written by
+another author before the rules of 2026-12-07), or the files given as arguments;
 ``--misses`` lists every missed identifier and every removed must-keep string.
 
 Method
@@ -46,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 
 from reporting.privacy.deid import TOKENS, ScrubResult, scrub  # noqa: E402
 
-CORPORA = (ROOT / "tests" / "deid" / "corpus.jsonl", ROOT / "tests" / "deid" / "unseen.jsonl")
+CORPORA = tuple(
+    ROOT / "tests" / "deid" / name for name in ("corpus.jsonl", "unseen.jsonl", "unseen2.jsonl")
+)
 CORPUS = CORPORA[0]
 _KINDS = tuple(TOKENS) + tuple(k for k in ("BED",) if k not in TOKENS)
 _TOKEN = re.compile(r"\[(" + "|".join(_KINDS) + r")\]")

@@ -64,8 +64,7 @@ def test_the_same_words_as_words_stay(text):
     assert scrub(text).text == text
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: a nickname with an adjective")
-def test_known_miss_nickname():
+def test_nickname_with_an_adjective():
     assert scrub("Big Dave on the desk sorted it.").text == "[NAME] on the desk sorted it."
 
 

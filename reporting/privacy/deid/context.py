@@ -19,6 +19,12 @@ from .name_model import NOT_NAMES, given_like, word_first
 from .tokens import _Tok, _Words
 from .vocabulary import _AMBIGUOUS, _COMMON
 
+# Two-letter words that end a sentence with their full stop ("leave it. dan is nice"),
+# unlike initials and abbreviations ("J.", "St.").
+_SHORT_SENTENCE_ENDS = frozenset(
+    ["it", "me", "us", "up", "in", "on", "do", "go", "so", "no", "ok", "to", "be"]
+)
+
 
 class _NameContext:
     """The tokens of one narrative, the name lists, and the rules' findings so far."""
@@ -57,7 +63,11 @@ class _NameContext:
             return True
         if not p.alpha:
             return p.text in '.!?:;•*-–—("“'
-        return p.text.endswith(".") and p.key not in _TITLES and len(p.key) > 2
+        return (
+            p.text.endswith(".")
+            and p.key not in _TITLES
+            and (len(p.key) > 2 or p.key in _SHORT_SENTENCE_ENDS)
+        )
 
     def adjacent(self, i: int, j: int) -> bool:
         """toks i and j (j = i+1) separated by plain spaces only."""

@@ -18,14 +18,14 @@ import re
 _NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*"
 _PARTICLE = (
     r"(?:de\s+la|de|des|du|d['’]|la|le|les|del|dels|della|delle|dei|degli|di|da|das|do|dos"
-    r"|von|van|der|den|e)"
+    r"|von|van|der|den|e|y|yr)"
 )
 _STREET_NAME = (
     r"(?:" + _PARTICLE + r"\s+)*" + _NAME + r"(?:\s+(?:" + _PARTICLE + r"\s+)*" + _NAME + "){0,3}"
 )
 _NUMBER_FIRST_TYPE = (
     r"(?:Rue|Avenue|Boulevard|Bd|Place|Allée|Chemin|Impasse|Quai|Route|Cours|Passage"
-    r"|Rond-Point|Promenade)"
+    r"|Rond-Point|Promenade|Heol|Ffordd|Stryd)"
 )
 _NUMBER_LAST_TYPE = (
     r"(?:Via|Viale|Piazza|Piazzale|Corso|Vicolo|Largo|Calle|Carrer|Avenida|Avda\.?|Plaza"
@@ -73,7 +73,7 @@ _WORD_START = re.compile(r"(?:[A-ZÄÖÜ][a-zäöüß]+\s+)?[A-ZÄÖÜ][a-zäö�
 # regex engine skips to its first letters quickly); compound endings by str.find.
 _ANCHORS = re.compile(
     r"Rue|Av|Boulevard|Pla|All|Chemin|Impasse|Quai|Via|Piazz|Corso|Calle|Carrer|Paseo|Rua"
-    r"|Travessa|Praça|Stra"
+    r"|Travessa|Praça|Stra|Heol|Ffordd|Stryd"
 )
 _COMPOUND_ANCHORS = ("stra", "gasse", "platz")
 

@@ -15,6 +15,7 @@ Words inside identifiers already replaced are barriers: no name runs across them
 
 from __future__ import annotations
 
+import re
 from itertools import compress
 
 from .context import _NameContext
@@ -31,6 +32,7 @@ from .initials import _DOTTED_INITIALS
 from .name_list import NameLists
 from .name_model import given_like, rare_word_name, surname_like
 from .occupancy import _Occupancy
+from .person_cues import month_named
 from .seeds import _plant_seeds
 from .tokens import (
     _ends_possessive,
@@ -41,8 +43,17 @@ from .tokens import (
     _Words,
 )
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
-from .word_names import CLAUSE_OPENERS, PRONOUN_AFTER, THING_AFTER, seed_word_names
+from .word_names import (
+    CLAUSE_OPENERS,
+    PRONOUN_AFTER,
+    THING_AFTER,
+    seed_word_names,
+)
 
+# A word and a one-character suffix, as products are named ("Sando-K"); names are not.
+_PRODUCT_CODE = re.compile(r"[A-Z][a-z]+-[A-Z0-9][.,]?")
+# Words a nickname puts before a given name: "Big Kev", "Little Steve", "Doc Mo".
+_NICKNAME_WORDS = frozenset({"big", "little", "wee", "young", "old", "doc"})
 # words a name found once does not make names where they recur
 _NOT_RECURRING = frozenset(_ROLES | _PARTICLES | set(_TITLES))
 
@@ -108,6 +119,8 @@ def _extends_right(ctx: _NameContext, i: int) -> bool:
     nt = toks[j]
     if _is_initial(nt) and j + 1 < n and ctx.name_like_cap(j + 1, True):
         return True
+    if toks[i].cap and nt.text[:3].lower() in ("al-", "el-") and nt.text[3:4].isupper():
+        return True  # "Dr Khalid al-Hashimi"
     if nt.cap and nt.key in ("van", "văn", "thi", "thị") and j + 1 < n and toks[i].cap:
         nn = ctx.word(j + 1)
         if nn is not None and nn.cap and ctx.adjacent(j, j + 1):
@@ -146,6 +159,8 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
     toks = ctx.toks
     k = i - 1
     prv = toks[k]
+    if prv.key in _NICKNAME_WORDS and prv.cap and not ctx.is_name[k] and toks[i].cap:
+        return ctx.adjacent(k, i)  # "Big Kev", "Little Steve", "Doc Mo"
     return (
         k >= 0
         and not ctx.is_name[k]
@@ -205,6 +220,8 @@ def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
         key = toks[i].key
         if is_name[i] or key not in known or ctx.eponym_context(i) or ctx.after_article(i):
             continue
+        if month_named(ctx, i):
+            continue  # "since April", though April on the ward is a person
         if key in _COMMON or key in _AMBIGUOUS:
             nxt = ctx.word(i + 1)
             acting = (
@@ -240,6 +257,8 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
         ):
             j += 1
         after = j + 1
+        if i == j and _PRODUCT_CODE.fullmatch(toks[i].text):
+            continue  # "Sando-K", "Slow-K": a product, whatever cue came before it
         nxt = ctx.word(j + 1)
         if (
             nxt is not None

@@ -27,7 +27,7 @@ _UNIT_AFTER = (
 _STREET_TYPES = (
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Close|Grove|Crescent|Way|Place|Terrace"
     r"|Gardens|Court|Boulevard|Blvd|Parkway|Row|Square|Walk|Mews|Hill|View|Park|Rise|Green"
-    r"|Crescent|Circle|Highway|Hwy)"
+    r"|Crescent|Circle|Highway|Hwy|Dr(?=,|\.?\s+(?:Apt|Unit|Suite|\#)))"
 )
 _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"

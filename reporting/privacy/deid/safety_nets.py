@@ -13,7 +13,7 @@ from bisect import bisect_right
 from .occupancy import _Occupancy
 from .patterns import _UNIT_AFTER
 
-_AGE_AFTER_NAME = re.compile(r",\s*(9\d|1[01]\d)\s*(?=[,)])")
+_AGE_AFTER_NAME = re.compile(r"(?:,\s*|\s?\(\s*)(9\d|1[01]\d)\s*(?=[,)])")
 
 
 def _ages_after_names(
@@ -23,8 +23,8 @@ def _ages_after_names(
     pattern leaves alone because a bare number is usually not an age."""
     extra = []
     for _s, e, kind in accepted:
-        if kind != "NAME" or not text.startswith(",", e):  # the pattern starts with one
-            continue
+        if kind != "NAME" or not (text.startswith(",", e) or text.startswith(("(", " ("), e)):
+            continue  # "Mrs Patel, 94," and "Mr Ellison (97)"
         m = _AGE_AFTER_NAME.match(text, e)
         if m and occupied.free(m.start(1), m.end(1)):
             occupied.add(m.start(1), m.end(1))

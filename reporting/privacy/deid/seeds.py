@@ -235,6 +235,7 @@ def _verb_cued(ctx: _NameContext, i: int, t: _Tok) -> bool:
         nxt is not None
         and nxt.key in _SPEECH_VERBS
         and ctx.adjacent(i, i + 1)
+        and not t.text.endswith(".")  # "Gave Lucozade. Rang his daughter": two sentences
         and (not ctx.is_start(i) or key in _AMBIGUOUS)
     ):
         return True

@@ -23,7 +23,7 @@ from .cue_words import cue_words_in
 from .cues import _LOCATION_WORDS, _PLACE_PRECEDERS, _ROLES, _TITLE_PREFIX, _TITLES
 from .initial_words import may_be_initials
 from .name_list import _fold, _load_names
-from .name_model import NOT_NAMES, given_like, probable_name, unknown_word
+from .name_model import NOT_NAMES, given_like, probable_name, surname_like, unknown_word
 from .vocabulary import _AMBIGUOUS, _COMMON
 
 _WORD_RE = re.compile(
@@ -122,7 +122,13 @@ def _nameish(text: str, key: str, cap: bool, upper: bool, lower: bool) -> bool:
     if cap and not upper and len(key) > 1:  # see word_names._capitalised_name
         if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS:
             return False
-        return given_like(key) or probable_name(key) or given_like(key, True) or unknown_word(key)
+        return (
+            given_like(key)
+            or probable_name(key)
+            or given_like(key, True)
+            or unknown_word(key)
+            or surname_like(key)  # "Archer from the recovery team": only with such a cue
+        )
     if lower:  # see word_names._lower_case_name
         return given_like(key) or given_like(key, True)
     return upper and may_be_initials(text, key)  # see initials.initials_name

@@ -25,6 +25,18 @@ from .cues import (
 )
 from .initials import initials_name, recurring_initials
 from .name_model import given_like, probable_name, surname_like, unknown_word, word_first
+from .person_cues import (
+    _ACTS,
+    _PERSON_FOLLOWERS,
+    _TEAMS,
+    _WEEKDAYS,
+    acting_subject,
+    from_team,
+    month_named,
+    placed_person,
+    role_bracketed,
+    starts_clause,
+)
 from .vocabulary import _words
 
 # Words after which a capitalised given name is a thing: "Amber alert", "her Yasmin pill".
@@ -34,23 +46,6 @@ THING_AFTER = _words(
     room rooms suite wing house centre center building lodge level floor case cases code
     codes protocol pathway bundle form forms score scale chart charts sheet sheets line
     lines tube tubes"""
-)
-# Words after a sentence-initial given name that show a person acting.
-_ACTS = _words(
-    """was is had has did does went came found saw stayed sat took gave held helped ran rang
-    called checked spotted noticed swapped picked put kept told asked said says thought
-    knew wanted tried refused agreed arrived left looked wrote did didn't wasn't couldn't
-    can't won't would could should will might must also then always never just had
-    handed hands escalated covered caught did stopped started gets got goes comes does
-    keeps makes made says needs needed and"""
-)
-_PERSON_FOLLOWERS = _words("from on off at in with")
-_TEAMS = _words(
-    """outreach nights days lates earlies pharmacy theatres theatre radiology ed ae a&e amu
-    ccu icu itu hdu resus majors minors maternity labour recovery bank agency physio physios
-    portering estates security switchboard it ot rt ir ct mri discharge site flow transport
-    dispensary lab labs bloods phlebotomy cardiology renal ortho orthopaedics gastro surgery
-    medicine neuro palliative pain stroke frailty ambulance control admissions"""
 )
 # Words after which a lower-case name can start a clause: "because dawn said".
 CLAUSE_OPENERS = _words(
@@ -89,9 +84,17 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     key = ctx.toks[i].key
     if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS or ctx.eponym_context(i):
         return False
+    if key in _SIGN_OFFS or key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
+        return False
     if not given_like(key) and not probable_name(key):
-        cued_ok = given_like(key, strong_cue=True) or unknown_word(key)
-        return cued_ok and (_strong_cue(ctx, i) or _capital_pair(ctx, i))
+        cued = _strong_cue(ctx, i) or _capital_pair(ctx, i)
+        if given_like(key, strong_cue=True):
+            return cued or acting_subject(ctx, i)
+        if unknown_word(key):
+            return cued
+        # a surname that is also a word, placed by what follows: "Archer from the
+        # recovery team", "Reed on security had to help"
+        return surname_like(key) and (from_team(ctx, i) or placed_person(ctx, i))
     nxt, prv = ctx.word(i + 1), ctx.word(i - 1)
     if nxt is not None and nxt.key in THING_AFTER and ctx.adjacent(i, i + 1):
         return False
@@ -101,7 +104,7 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
         return True
     if prv is not None and prv.key in ("in", "near") and not probable_name(key):
         return False  # "in Sydney", "near Florence": a place
-    if not _starts_clause(ctx, i):
+    if not starts_clause(ctx, i):
         return not word_first(key) or _person_after(ctx, i) or _surname_next(ctx, i)
     if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in PRONOUN_AFTER:
         return False
@@ -129,22 +132,14 @@ def _strong_cue(ctx: _NameContext, i: int) -> bool:
     a sign-off ('Kind regards, X')."""
     if _bracketed_role(ctx, i) or _coordinated(ctx, i) or _appositive(ctx, i):
         return True
+    if role_bracketed(ctx, i):
+        return True
     toks = ctx.toks
     if i >= 2 and toks[i - 1].text == "," and toks[i - 2].key in _SIGN_OFFS:
         return True
     if i >= 3 and toks[i - 1].text == "," and toks[i - 2].key == "charge":
         return toks[i - 3].key == "in"  # "the nurse in charge, ros, said"
-    return _from_team(ctx, i)
-
-
-def _from_team(ctx: _NameContext, i: int) -> bool:
-    """'Grace from outreach', 'Aroha from the discharge team'."""
-    nxt, after = ctx.word(i + 1), ctx.word(i + 2)
-    if nxt is None or nxt.key != "from" or not ctx.adjacent(i, i + 1) or after is None:
-        return False
-    if after.key == "the":
-        after = ctx.word(i + 3)
-    return after is not None and after.key in _TEAMS
+    return from_team(ctx, i) or placed_person(ctx, i)
 
 
 def _appositive(ctx: _NameContext, i: int) -> bool:
@@ -158,11 +153,6 @@ def _appositive(ctx: _NameContext, i: int) -> bool:
     if after in ("the", "our", "my", "a", "an") and i + 3 < n:
         return any(toks[k].key in _ROLES for k in range(i + 3, min(i + 6, n)))
     return False
-
-
-def _starts_clause(ctx: _NameContext, i: int) -> bool:
-    """A sentence start, or just inside a quotation ("'Mark the chart'")."""
-    return ctx.is_start(i) or (i > 0 and ctx.toks[i - 1].text in ("'", "‘", '"', "“"))
 
 
 def _person_after(ctx: _NameContext, i: int) -> bool:
@@ -193,9 +183,12 @@ def _bracketed_role(ctx: _NameContext, i: int) -> bool:
 def _beside_me(ctx: _NameContext, i: int, me: tuple[str, ...]) -> bool:
     """'Will and I', 'me and Precious': a name joined by 'and' to the writer."""
     toks = ctx.toks
-    if i + 2 < ctx.n and toks[i + 1].text.lower() == "and" and toks[i + 2].text.lower() in me:
+    if i + 2 < ctx.n and toks[i + 1].text.lower() in _AND and toks[i + 2].text.lower() in me:
         return True
-    return i >= 2 and toks[i - 1].text.lower() == "and" and toks[i - 2].text.lower() in me
+    return i >= 2 and toks[i - 1].text.lower() in _AND and toks[i - 2].text.lower() in me
+
+
+_AND = frozenset({"and", "n", "&"})  # "me n jess" as text-speak writes it
 
 
 def _coordinated(ctx: _NameContext, i: int) -> bool:
@@ -233,7 +226,7 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
         return False
     prv, nxt = ctx.word(i - 1), ctx.word(i + 1)
     if not given_like(key):
-        cued = _from_team(ctx, i) or _strong_cue(ctx, i) or _role_after(ctx, i)
+        cued = from_team(ctx, i) or _strong_cue(ctx, i) or _role_after(ctx, i)
         return cued and not (prv is not None and prv.key in _DETERMINERS)
     if prv is not None and (prv.key in _DETERMINERS or prv.key in ("for", "of")):
         return False
@@ -243,6 +236,8 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
         return True
     if prv is not None and prv.key == "me" and ctx.adjacent(i - 1, i) and not word_first(key):
         return True
+    if _bracketed_role(ctx, i) and opens_clause(ctx, i):
+        return True  # "will (my mentor) said", even for a word that is first a word
     if word_first(key):
         return False
     if _bracketed_role(ctx, i) or _appositive(ctx, i):
@@ -253,6 +248,12 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
     if _person_after(ctx, i) and opens:
         return True
     return _strong_cue(ctx, i) and nxt is not None and nxt.key == "from"
+
+
+def opens_clause(ctx: _NameContext, i: int) -> bool:
+    """Token i starts a sentence or follows a word that opens a clause ('because dawn')."""
+    prv = ctx.word(i - 1)
+    return prv is None or ctx.is_start(i) or prv.key in CLAUSE_OPENERS
 
 
 def _lower_pair(ctx: _NameContext, i: int) -> bool:
