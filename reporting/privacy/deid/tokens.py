@@ -127,7 +127,8 @@ def _nameish(text: str, key: str, cap: bool, upper: bool, lower: bool) -> bool:
             or probable_name(key)
             or given_like(key, True)
             or unknown_word(key)
-            or surname_like(key)  # "Archer from the recovery team": only with such a cue
+            # "Archer from the recovery team": only with such a cue, and never "We"
+            or (surname_like(key) and (key not in _COMMON or key in _AMBIGUOUS))
         )
     if lower:  # see word_names._lower_case_name
         return given_like(key) or given_like(key, True)

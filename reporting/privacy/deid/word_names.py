@@ -87,11 +87,10 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     if key in _SIGN_OFFS or key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
         return False
     if not given_like(key) and not probable_name(key):
-        cued = _strong_cue(ctx, i) or _capital_pair(ctx, i)
         if given_like(key, strong_cue=True):
-            return cued or acting_subject(ctx, i)
+            return _strong_cue(ctx, i) or _capital_pair(ctx, i) or acting_subject(ctx, i)
         if unknown_word(key):
-            return cued
+            return _strong_cue(ctx, i) or _capital_pair(ctx, i)
         # a surname that is also a word, placed by what follows: "Archer from the
         # recovery team", "Reed on security had to help"
         return surname_like(key) and (from_team(ctx, i) or placed_person(ctx, i))
