@@ -3,7 +3,8 @@
 Run as ``python bench/deid_corpus.py`` (or ``make bench-deid``) from the repository root:
 it measures ``corpus.jsonl`` (the corpus the rules were tuned on), ``unseen.jsonl``
 (written by others before the rules of issue 11 changed) and ``unseen2.jsonl`` (written by
-another author before the rules of 2026-12-07), or the files given as arguments;
+another author before the rules of 2026-12-07) and ``unseen3.jsonl`` (a third author,
+before that day's second round), or the files given as arguments;
 ``--misses`` lists every missed identifier and every removed must-keep string.
 
 Method
@@ -48,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 from reporting.privacy.deid import TOKENS, ScrubResult, scrub  # noqa: E402
 
 CORPORA = tuple(
-    ROOT / "tests" / "deid" / name for name in ("corpus.jsonl", "unseen.jsonl", "unseen2.jsonl")
+    ROOT / "tests" / "deid" / name
+    for name in ("corpus.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl")
 )
 CORPUS = CORPORA[0]
 _KINDS = tuple(TOKENS) + tuple(k for k in ("BED",) if k not in TOKENS)

@@ -51,6 +51,31 @@ CAUGHT = [
     ("I was overruled by Dr Khalid al-Hashimi.", "I was overruled by [NAME]."),
     ("Dr de los Santos told the nurses.", "[NAME] told the nurses."),
     ("Sra. da Costa (physio) had to stop it.", "[NAME] (physio) had to stop it."),
+    # a team named in a few words, a role said of the word, a signature (unseen3)
+    ("Eve from the night team said it was there.", "[NAME] from the night team said it was there."),
+    (
+        "Chase from the hospital ambulance liaison said no.",
+        "[NAME] from the hospital ambulance liaison said no.",
+    ),
+    (
+        "Rich on the registrar rota never answered his bleep.",
+        "[NAME] on the registrar rota never answered his bleep.",
+    ),
+    ("Hazel our carer noticed it.", "[NAME] our carer noticed it."),
+    (
+        "Rang 999. Iris her neighbour let the crew in.",
+        "Rang 999. [NAME] her neighbour let the crew in.",
+    ),
+    ("Autumn was the second midwife.", "[NAME] was the second midwife."),
+    ("The bottle was still full. Lou", "The bottle was still full. [NAME]"),
+    ("I don't know what else to say. JEN", "I don't know what else to say. [NAME]"),
+    # particles in a row, and a name the lexicon does not know before a found one
+    ("Dr Pieter van der Berg asked for it.", "[NAME] asked for it."),
+    ("Dr José María de la Fuente switched it.", "[NAME] switched it."),
+    ("Thavaseelan Kandiah asked me to swap it.", "[NAME] asked me to swap it."),
+    # a dotted time with a.m., a number after "paged"
+    ("Was back on the ward at 12.30 a.m.", "Was back on the ward at [TIME]"),
+    ("then paged 5521 twice", "then paged [PHONE] twice"),
     # ages over 89 beside a name, or of a relative in words
     ("Visited Mr Ellison (97) at home.", "Visited [NAME] ([AGE]) at home."),
     (
@@ -70,6 +95,13 @@ KEPT = [
     "Methotrexate prescribed daily instead of weekly.",
     "Procurement said there was a national shortage.",
     "We've asked for a ban on handwritten insulin.",
+    "Posting from the surgical ICU.",
+    "Overheard Sister telling a student.",
+    "We had no Sara Stedy on Willow ward and had to borrow one.",
+    "Senna and Movicol were still being given.",
+    "Patient had a GI bleed. Prescriber was a locum.",
+    "A visit in Tralee, Co. Kerry was missed.",
+    "A lady was given her husband's tablets.",
 ]
 
 

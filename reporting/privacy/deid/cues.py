@@ -93,7 +93,8 @@ attending fellow student manager clerk supervisor interpreter daughter son wife 
 partner granddaughter grandson grandmother grandfather mother father mum dad brother uncle
 aunt niece nephew friend neighbour neighbor tech technician num cnm salt ot odp coordinator
 hospitalist doctor gp intern pg locum rn rgn csw dietitian radiographer paramedic medic
-guard chaplain cleaner receptionist secretary houseman officer lead director boss mentor
+guard chaplain cleaner housekeeper domestic mca receptionist secretary houseman officer lead
+director boss mentor prescriber
 preceptor educator assistant therapist psychologist psychiatrist paediatrician pediatrician
 obstetrician gynaecologist cardiologist oncologist neurologist radiologist intensivist
 geriatrician orthopod sonographer phlebotomist practitioner anp acp np pa ward-manager
@@ -119,7 +120,7 @@ informed contacted overheard cc'd cc ask tell tells asking telling
 
 _EPONYM_FOLLOWERS = _words(
     """
-disease diseases syndrome syndromes scale score scores procedure operation catheter
+disease diseases syndrome syndromes scale score scores procedure operation catheter stedy
 catheters airway airways tube tubes nomogram sign signs test tests line lines ward wards
 unit units foundation hospital hospitals trust protein criteria classification stockings
 manoeuvre maneuver position splint traction frame needle mask bag technique palsy fracture
@@ -136,7 +137,7 @@ service services team committee board panel group council office desk network pr
 )
 _PLACE_PRECEDERS = _words(
     """san santa são sao los las new st st. saint mount port fort lake cape king queen prince
-    princess royal lady sir"""
+    princess royal lady sir co county"""
 )
 _LOCATION_WORDS = _words(
     """

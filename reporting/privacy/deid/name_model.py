@@ -42,7 +42,7 @@ NOT_NAMES = _words(
     ensure fortisip calogen thick thickenup resource scandishake spr snf nil baby babies
     sister brother mum dad nan grandma grandad auntie uncle sydney florence paris london
     milano milan roma rome madrid lisbon berlin dublin cork belfast york chester lincoln
-    jersey"""
+    jersey senna movicol laxido lactulose gaviscon peptac fybogel dulcolax docusate"""
 )
 
 

@@ -15,7 +15,6 @@ Words inside identifiers already replaced are barriers: no name runs across them
 
 from __future__ import annotations
 
-import re
 from itertools import compress
 
 from .context import _NameContext
@@ -31,8 +30,9 @@ from .cues import (
 from .initials import _DOTTED_INITIALS
 from .name_list import NameLists
 from .name_model import given_like, rare_word_name, surname_like
+from .name_shapes import NICKNAME_WORDS, NOT_RECURRING, PRODUCT_CODE, unknown_given
 from .occupancy import _Occupancy
-from .person_cues import month_named
+from .person_cues import CLAUSE_OPENERS, month_named
 from .seeds import _plant_seeds
 from .tokens import (
     _ends_possessive,
@@ -43,19 +43,7 @@ from .tokens import (
     _Words,
 )
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES
-from .word_names import (
-    CLAUSE_OPENERS,
-    PRONOUN_AFTER,
-    THING_AFTER,
-    seed_word_names,
-)
-
-# A word and a one-character suffix, as products are named ("Sando-K"); names are not.
-_PRODUCT_CODE = re.compile(r"[A-Z][a-z]+-[A-Z0-9][.,]?")
-# Words a nickname puts before a given name: "Big Kev", "Little Steve", "Doc Mo".
-_NICKNAME_WORDS = frozenset({"big", "little", "wee", "young", "old", "doc"})
-# words a name found once does not make names where they recur
-_NOT_RECURRING = frozenset(_ROLES | _PARTICLES | set(_TITLES))
+from .word_names import PRONOUN_AFTER, THING_AFTER, seed_word_names
 
 
 def _find_names(
@@ -126,8 +114,11 @@ def _extends_right(ctx: _NameContext, i: int) -> bool:
         if nn is not None and nn.cap and ctx.adjacent(j, j + 1):
             return True  # a Vietnamese middle name: "Nguyen Van An", "Tran Thi Mai"
     if nt.alpha and nt.key in _PARTICLES and not nt.upper and j + 1 < n:
-        nn = ctx.word(j + 1)
-        return bool(nn is not None and nn.cap and ctx.adjacent(j, j + 1)
+        k = j + 1  # "van der Berg", "de la Fuente": particles, then the name
+        if k + 1 < n and toks[k].key in _PARTICLES and toks[k].lower and ctx.adjacent(j, k):
+            j, k = k, k + 1
+        nn = ctx.word(k)
+        return bool(nn is not None and nn.cap and ctx.adjacent(j, k)
                     and (nn.key not in _COMMON or given_like(nn.key)))  # fmt: skip
     if nt.cap and not nt.upper:
         if ctx.is_start(j) or nt.key in _TITLES or nt.key in _LOCATION_WORDS:
@@ -159,8 +150,10 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
     toks = ctx.toks
     k = i - 1
     prv = toks[k]
-    if prv.key in _NICKNAME_WORDS and prv.cap and not ctx.is_name[k] and toks[i].cap:
+    if prv.key in NICKNAME_WORDS and prv.cap and not ctx.is_name[k] and toks[i].cap:
         return ctx.adjacent(k, i)  # "Big Kev", "Little Steve", "Doc Mo"
+    if k >= 1 and _is_initial(prv) and toks[k - 1].key in _LOCATION_WORDS:
+        return False  # "in bay D. Ioana and I": the bay's letter, then a sentence
     return (
         k >= 0
         and not ctx.is_name[k]
@@ -174,7 +167,12 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
         and prv.key not in _LOCATION_WORDS
         and not _ends_possessive(prv)
         and not _ends_sentence(prv)
-        and (not ctx.is_start(k) or ctx.is_known(prv.key) or rare_word_name(prv.key))
+        and (
+            not ctx.is_start(k)
+            or ctx.is_known(prv.key)
+            or rare_word_name(prv.key)
+            or unknown_given(prv.key)  # "Thavaseelan Kandiah asked", "Sione Faleolo from"
+        )
         and toks[i].cap
     )
 
@@ -215,7 +213,7 @@ def _mark_recurrences(ctx: _NameContext, caps: list[int]) -> None:
     subject of a verb."""
     toks, is_name = ctx.toks, ctx.is_name
     known = {toks[i].key for i in compress(range(ctx.n), is_name) if toks[i].alpha}
-    known -= _NOT_RECURRING
+    known -= NOT_RECURRING
     for i in caps:
         key = toks[i].key
         if is_name[i] or key not in known or ctx.eponym_context(i) or ctx.after_article(i):
@@ -257,7 +255,7 @@ def _name_spans(ctx: _NameContext) -> list[tuple[int, int, str]]:
         ):
             j += 1
         after = j + 1
-        if i == j and _PRODUCT_CODE.fullmatch(toks[i].text):
+        if i == j and PRODUCT_CODE.fullmatch(toks[i].text):
             continue  # "Sando-K", "Slow-K": a product, whatever cue came before it
         nxt = ctx.word(j + 1)
         if (

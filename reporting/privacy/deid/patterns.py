@@ -51,7 +51,7 @@ _STRUCT = re.compile(
     + r"""(?![a-z])[:#]?\s*(?:is\s+|was\s+|of\s+)?\(?
         (?P<idv>\d{3}\s\d{3}\s\d{4}|\d{2,6}(?:\s\d{1,6}){1,3}(?![\d/.:])
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
-  | (?P<phc>\b(?:bleep|pager|page|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
+  | (?P<phc>\b(?:bleep|bleeped|pager|page|paged|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
         (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?!\d)(?![\d/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
   | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n]{0,40}?\bon\s+
         (?P<phbv>\d{4,5})\b(?![/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
@@ -101,7 +101,8 @@ _STRUCT = re.compile(
       ))
   | (?P<time1>(?<![\d.:/])\d:[0-5]\d(?![\d:]))
   | (?P<tcue>\b(?:at|by|around|about|approx\.?|approximately|from|until|till|til|between|and|
-        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)(?![a-z]))?)(?!\d)"""
+        to|@|after|before)\s+(?P<tcv>(?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)(?![a-z])
+        |\s*(?:[ap]\.m\.|[ap]\.?m)(?![a-z]))?)(?!\d)"""
     + _UNIT_AFTER
     + r"""(?!\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?\s*(?:mg|mcg|g\b|kg|ml|l\b|mmol|units?|%|mm|cm))
         (?![.,]\d)(?-i:(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
@@ -184,7 +185,7 @@ _CUE_STARTS = {
         member payroll registration ref ur cr health ssn sin chi medicare pas agency datix
         incident complaint bed id nhi aadhaar ohip"""
     ),
-    "phc": _words("bleep page ext tel dect phone mobile cell"),
+    "phc": _words("bleep bleeped page paged ext tel dect phone mobile cell"),
     "phb": _words("bleeped paged rang called phoned"),
     "phx": _words("x"),
     "date": _words("jan feb mar apr may jun jul aug sep oct nov dec"),

@@ -12,8 +12,14 @@ import re
 
 from .context import _NameContext
 from .cues import _ROLES, _SPEECH_VERBS
+from .name_model import given_like
 from .vocabulary import _words
 
+# Words after which a lower-case name can start a clause: "because dawn said".
+CLAUSE_OPENERS = _words(
+    """and but so because cos coz when then until while whilst if that said told after before
+    though although as"""
+)
 # Words after a sentence-initial given name that show a person acting.
 _ACTS = _words(
     """was is had has did does went came found saw stayed sat took gave held helped ran rang
@@ -24,6 +30,9 @@ _ACTS = _words(
     keeps makes made says needs needed and"""
 )
 _PERSON_FOLLOWERS = _words("from on off at in with")
+# Nouns that end the name of a team after one or two words: "the night team", "the
+# hospital ambulance liaison", "the registrar rota".
+_TEAM_NOUNS = _words("team teams service liaison office desk rota department dept crew shift")
 # Where someone works, after "on the", "in the", "from": "Ruby on the ward stopped it".
 _WORKPLACES = _words(
     """ward wards office desk floor unit reception finance hr payroll admin rota bureau
@@ -57,7 +66,8 @@ _TEAMS = _words(
     ccu icu itu hdu resus majors minors maternity labour recovery bank agency physio physios
     portering estates security switchboard it ot rt ir ct mri discharge site flow transport
     dispensary lab labs bloods phlebotomy cardiology renal ortho orthopaedics gastro surgery
-    medicine neuro palliative pain stroke frailty ambulance control admissions"""
+    medicine neuro palliative pain stroke frailty ambulance control admissions night day
+    late early weekend respiratory"""
 )
 _GRADE = re.compile(r"(?:b|band|fy|f|ct|st|pgy-?)\d")
 
@@ -68,13 +78,34 @@ def starts_clause(ctx: _NameContext, i: int) -> bool:
 
 
 def from_team(ctx: _NameContext, i: int) -> bool:
-    """'Grace from outreach', 'Aroha from the discharge team'."""
-    nxt, after = ctx.word(i + 1), ctx.word(i + 2)
-    if nxt is None or nxt.key != "from" or not ctx.adjacent(i, i + 1) or after is None:
+    """'Grace from outreach', 'Aroha from the discharge team', 'Eve from the night team',
+    'Chase from the hospital ambulance liaison'."""
+    nxt = ctx.word(i + 1)
+    if nxt is None or nxt.key != "from" or not ctx.adjacent(i, i + 1):
         return False
-    if after.key == "the":
-        after = ctx.word(i + 3)
-    return after is not None and after.key in _TEAMS
+    # with no verb to say more, the team comes first ("from the night team") or a word
+    # such as "team" ends it, not "Posting from the surgical ICU"
+    return _workplace_at(ctx, i + 2, _TEAMS, loose=False) is not None
+
+
+def _workplace_at(
+    ctx: _NameContext, k: int, places: frozenset[str], *, loose: bool = True
+) -> int | None:
+    """Where a team or workplace named from token k ends ("the", then up to three words,
+    the last a team or a workplace noun: "the night team", "the HCA rota"), or None.
+    Unless ``loose``, a team or workplace counts only as the first of those words."""
+    word = ctx.word(k)
+    if word is not None and word.key == "the":
+        k += 1
+    for j in range(k, k + 3):
+        word = ctx.word(j)
+        if word is None or not word.alpha:
+            return None
+        if (word.key in places or word.key in _WORKPLACES) and (loose or j == k):
+            return j
+        if j > k and word.key in _TEAM_NOUNS:
+            return j
+    return None
 
 
 def placed_person(ctx: _NameContext, i: int) -> bool:
@@ -83,17 +114,15 @@ def placed_person(ctx: _NameContext, i: int) -> bool:
     nxt = ctx.word(i + 1)
     if nxt is None or nxt.key not in _PERSON_FOLLOWERS or not ctx.adjacent(i, i + 1):
         return False
-    k = i + 2
-    place = ctx.word(k)
-    if place is not None and place.key == "the":
-        k += 1
-        place = ctx.word(k)
-    if place is None or not (place.key in _TEAMS or place.key in _WORKPLACES):
+    k = _workplace_at(ctx, i + 2, _TEAMS)
+    if k is None:
         return False
     verb = ctx.word(k + 1)
-    if verb is not None and verb.key == "team":
+    if verb is not None and verb.key in _TEAM_NOUNS:
         verb = ctx.word(k + 2)
-    return verb is not None and verb.lower and (verb.key in _ACTS or verb.key in _SPEECH_VERBS)
+    if verb is None or not verb.lower or verb.key == "and":  # "a Sara Stedy on Willow ward and"
+        return False
+    return verb.key in _ACTS or verb.key in _SPEECH_VERBS
 
 
 def acting_subject(ctx: _NameContext, i: int) -> bool:
@@ -136,3 +165,36 @@ def role_bracketed(ctx: _NameContext, i: int) -> bool:
     if role.isdigit() and i >= 3 and ctx.starts[i - 2] == ctx.ends[i - 3]:
         role = toks[i - 3].key + role  # "B7" is cut as "B" and "7"
     return role in _ROLES or _GRADE.fullmatch(role) is not None
+
+
+def signed(ctx: _NameContext, i: int) -> bool:
+    """'… the bottle was still full. Lou', '- JEN': the last word of the text, alone after
+    the end of a sentence or on a line of its own, signs it."""
+    toks = ctx.toks
+    if i != ctx.n - 1 and not (i == ctx.n - 2 and toks[i + 1].text in (".", "!", "x")):
+        return False
+    return i > 0 and (ctx.is_start(i) or "\n" in ctx.text[ctx.ends[i - 1] : ctx.starts[i]])
+
+
+def role_after_possessive(ctx: _NameContext, i: int) -> bool:
+    """'Hazel our carer noticed', 'Iris her neighbour let the crew in', 'Autumn was the
+    second midwife': a role said of the word with no comma between."""
+    toks, n = ctx.toks, ctx.n
+    if i + 2 >= n or not ctx.adjacent(i, i + 1) or not toks[i].cap:
+        return False
+    if not (given_like(toks[i].key) or given_like(toks[i].key, strong_cue=True)):
+        return False  # "Afterwards my supervisor Tom", "was given her husband's"
+    k = i + 1
+    if toks[k].key in ("was", "is") and ctx.adjacent(k, k + 1):
+        k += 1
+        if toks[k].key not in ("the", "a", "an", "our", "my"):
+            return False
+    elif toks[k].key not in ("our", "her", "his", "my", "their"):
+        return False
+    return any(toks[j].key in _ROLES for j in range(k + 1, min(k + 3, n)))
+
+
+def opens_clause(ctx: _NameContext, i: int) -> bool:
+    """Token i starts a sentence or follows a word that opens a clause ('because dawn')."""
+    prv = ctx.word(i - 1)
+    return prv is None or ctx.is_start(i) or prv.key in CLAUSE_OPENERS

@@ -30,11 +30,15 @@ from .person_cues import (
     _PERSON_FOLLOWERS,
     _TEAMS,
     _WEEKDAYS,
+    CLAUSE_OPENERS,
     acting_subject,
     from_team,
     month_named,
+    opens_clause,
     placed_person,
+    role_after_possessive,
     role_bracketed,
+    signed,
     starts_clause,
 )
 from .vocabulary import _words
@@ -47,12 +51,7 @@ THING_AFTER = _words(
     codes protocol pathway bundle form forms score scale chart charts sheet sheets line
     lines tube tubes"""
 )
-# Words after which a lower-case name can start a clause: "because dawn said".
-CLAUSE_OPENERS = _words(
-    """and but so because cos coz when then until while whilst if that said told after before
-    though although as"""
-)
-_SIGN_OFFS = _words("regards wishes thanks cheers sincerely faithfully love")
+SIGN_OFFS = _words("regards wishes thanks cheers sincerely faithfully love")
 PRONOUN_AFTER = _words(
     """someone somebody anyone anybody you we they he she it i there this that these those
     the a an all everyone everybody nobody no one your our their his her my its"""
@@ -75,6 +74,8 @@ def seed_word_names(ctx: _NameContext) -> None:
         elif t.upper and initials_name(ctx, i):
             is_name[i] = True
             initials.add(t.key)
+        elif t.upper and len(t.key) > 2 and given_like(t.key) and signed(ctx, i):
+            is_name[i] = True  # "I don't know what else to say. JEN"
     if initials:
         recurring_initials(ctx, initials)
 
@@ -84,7 +85,7 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     key = ctx.toks[i].key
     if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS or ctx.eponym_context(i):
         return False
-    if key in _SIGN_OFFS or key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
+    if key in SIGN_OFFS or key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
         return False
     if not given_like(key) and not probable_name(key):
         if given_like(key, strong_cue=True):
@@ -131,10 +132,10 @@ def _strong_cue(ctx: _NameContext, i: int) -> bool:
     a sign-off ('Kind regards, X')."""
     if _bracketed_role(ctx, i) or _coordinated(ctx, i) or _appositive(ctx, i):
         return True
-    if role_bracketed(ctx, i):
+    if role_bracketed(ctx, i) or role_after_possessive(ctx, i) or signed(ctx, i):
         return True
     toks = ctx.toks
-    if i >= 2 and toks[i - 1].text == "," and toks[i - 2].key in _SIGN_OFFS:
+    if i >= 2 and toks[i - 1].text == "," and toks[i - 2].key in SIGN_OFFS:
         return True
     if i >= 3 and toks[i - 1].text == "," and toks[i - 2].key == "charge":
         return toks[i - 3].key == "in"  # "the nurse in charge, ros, said"
@@ -247,12 +248,6 @@ def _lower_case_name(ctx: _NameContext, i: int) -> bool:
     if _person_after(ctx, i) and opens:
         return True
     return _strong_cue(ctx, i) and nxt is not None and nxt.key == "from"
-
-
-def opens_clause(ctx: _NameContext, i: int) -> bool:
-    """Token i starts a sentence or follows a word that opens a clause ('because dawn')."""
-    prv = ctx.word(i - 1)
-    return prv is None or ctx.is_start(i) or prv.key in CLAUSE_OPENERS
 
 
 def _lower_pair(ctx: _NameContext, i: int) -> bool:
