@@ -76,6 +76,8 @@ CAUGHT = [
     # a dotted time with a.m., a number after "paged"
     ("Was back on the ward at 12.30 a.m.", "Was back on the ward at [TIME]"),
     ("then paged 5521 twice", "then paged [PHONE] twice"),
+    ("- no obs since 0900", "- no obs since [TIME]"),
+    ("NBM since 2200 hrs", "NBM since [TIME]"),
     # ages over 89 beside a name, or of a relative in words
     ("Visited Mr Ellison (97) at home.", "Visited [NAME] ([AGE]) at home."),
     (
@@ -102,6 +104,8 @@ KEPT = [
     "Patient had a GI bleed. Prescriber was a locum.",
     "A visit in Tralee, Co. Kerry was missed.",
     "A lady was given her husband's tablets.",
+    "We have been short since 2019 and nobody listens.",
+    "Heparin since 1000 units were given.",
 ]
 
 

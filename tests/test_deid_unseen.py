@@ -63,7 +63,6 @@ UNSEEN3_MISSES = {
     "wordname-welsh": "'found Angharad's Cerazette': an unknown name with a possessive",
     "surname-dutch-particles": "'Anouk van Dijk stopped it': an unknown given name at a start",
     "lower-textspeak": "'kez', a lower-case nickname",
-    "list-dashes": "'no obs since 0900': since is not a time cue (it precedes years too)",
     "clean-florence-churchill": "wards named after people with no ward word",
     "clean-keats-byron-jenner": "wards named after people with no ward word",
     "clean-towns-surnames": "'went to Bradford': a town that is also a surname",

@@ -18,7 +18,7 @@ from .vocabulary import _words
 _CUES: dict[str, str] = dict.fromkeys(
     _words(
         """at by around about approx approximately from until till til between and to after
-        before january february march april may june july august september october november
+        before since january february march april may june july august september october november
         december jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
         thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday aged age
         ages"""

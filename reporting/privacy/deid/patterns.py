@@ -108,6 +108,10 @@ _STRUCT = re.compile(
         (?![.,]\d)(?-i:(?!,?\s+(?:[A-Z][A-Za-z'-]+\s+){1,3}"""
     + _STREET_TYPES
     + r"""\b)))
+  | (?P<tsince>\bsince\s+(?P<tsv>(?!(?:19|20)\d\d(?!\s*(?:hrs|hr|h|hours)(?![a-z])))
+        (?:[01]\d|2[0-3])\.?[0-5]\d(?:\s*(?:hrs|hr|h|hours)(?![a-z]))?)(?![\d:]|[.,]\d)"""
+    + _UNIT_AFTER
+    + r""")
   | (?P<age>(?<![\d.,/])(?P<agev>9\d|1[01]\d)(?=\s*-?\s*(?:years?|yrs?|yo|y/o|y\.o\.|yr)\b))
   | (?P<agemf>(?<![\d.,/])(?P<agemfv>9\d|1[01]\d)(?=(?-i:[MF])\b))
   | (?P<agec>\b(?:aged|age|ages)\s*:?\s*(?P<agecv>9\d|1[01]\d)\b(?!\s*(?:%|mg|kg|/)))
@@ -191,6 +195,7 @@ _CUE_STARTS = {
     "date": _words("jan feb mar apr may jun jul aug sep oct nov dec"),
     "wdc": _words("mon tue wed thu fri sat sun"),
     "tcue": _words("at by around about approx from until til between and to after before"),
+    "tsince": _words("since"),  # "since 0900", not "since 2019"
     "agec": _words("age"),
     "ages": _words(
         """she he they patient pt lady man woman gent mum dad mother father husband wife
@@ -250,6 +255,7 @@ _VALUE_GROUP = {
     "phb": ("phbv", "PHONE"),
     "wdc": ("wdv", "DATE"),
     "tcue": ("tcv", "TIME"),
+    "tsince": ("tsv", "TIME"),
     "age": ("agev", "AGE"),
     "agec": ("agecv", "AGE"),
     "agemf": ("agemfv", "AGE"),
