@@ -77,6 +77,14 @@ CAUGHT = [
     ("Was back on the ward at 12.30 a.m.", "Was back on the ward at [TIME]"),
     ("then paged 5521 twice", "then paged [PHONE] twice"),
     ("- no obs since 0900", "- no obs since [TIME]"),
+    ("I paged the attending at 4418.", "I paged the attending at [PHONE]."),
+    ("I paged the reg at 0300.", "I paged the reg at [TIME]."),
+    ("a resident turning a hundred and one", "a resident turning a [AGE]"),
+    (
+        "Tag wrong; Ken MacLeod on the mortuary desk noticed.",
+        "Tag wrong; [NAME] on the mortuary desk noticed.",
+    ),
+    ("Jim Baker (porter) told me.", "[NAME] (porter) told me."),
     ("NBM since 2200 hrs", "NBM since [TIME]"),
     # ages over 89 beside a name, or of a relative in words
     ("Visited Mr Ellison (97) at home.", "Visited [NAME] ([AGE]) at home."),

@@ -2,7 +2,8 @@
 
 ``unseen.jsonl`` was committed before issue 11 changed the rules, ``unseen2.jsonl`` (another
 author, 0cbcf69) before the rules of 2026-12-07 and ``unseen3.jsonl`` (a third author,
-0fb9983) before the second round of that day. Every narrative must come out exactly as
+0fb9983) before the second round of that day, ``unseen4.jsonl`` (a fourth, 23fdddd) before
+the third. Every narrative must come out exactly as
 expected, except the known misses, which are pinned with ``xfail(strict=True)``: a fix shows
 as an unexpected pass, and the list shrinks. The issue's acceptance figures are checked over
 each whole corpus with the same measures ``bench/deid_corpus.py`` prints (a name counts only
@@ -68,10 +69,22 @@ UNSEEN3_MISSES = {
     "clean-towns-surnames": "'went to Bradford': a town that is also a surname",
     "clean-it-outage": "'packs were from 2019': a year after 'from' in the shape of a time",
 }
+UNSEEN4_MISSES = {
+    "wordname-will-modal": "'Will floated to us': a word that is first a word, opening a sentence",
+    "lower-texting-agency": "'NEWS 6 @ 0400': '@' as a time cue",
+    "misc-long-mixed": "a date with no year ('on 28/11') and the tail of a spaced phone number",
+    "clean-it-outage": "'packs were from 2019': a year after 'from' in the shape of a time",
+    "surname-east-asian-order": "'Park Ji-hoon': a surname that is a word, in surname-first order",
+    "typo-misspelt-name": "'nurse Patrica (bank)': whether a lower-case 'nurse' is a title",
+    "signoff-initials-staff": "initials as a signature ('- CM, bank staff nurse')",
+    "misc-address-irish": "an Irish Eircode ('P31 X6K2')",
+    "typo-run-on": "'the nurse in chage Patrica': a misspelt role before a misspelt name",
+}
 CORPORA = {
     "unseen.jsonl": UNSEEN_MISSES,
     "unseen2.jsonl": UNSEEN2_MISSES,
     "unseen3.jsonl": UNSEEN3_MISSES,
+    "unseen4.jsonl": UNSEEN4_MISSES,
 }
 
 
@@ -93,12 +106,13 @@ def test_unseen_narrative(row):
 
 
 # The issue's figures (recall, names with no word left, kept words, unchanged clean texts);
-# unseen3 was measured after one round with it in view and is held to what it reached, so
-# a change that loses ground there fails.
+# unseen3 is not there yet and is held to what it reached, so a change that loses ground
+# there fails.
 FLOORS = {
     "unseen.jsonl": (0.97, 0.95, 0.99, 0.95),
     "unseen2.jsonl": (0.97, 0.95, 0.99, 0.95),
     "unseen3.jsonl": (0.95, 0.93, 0.99, 0.91),
+    "unseen4.jsonl": (0.97, 0.95, 0.99, 0.95),
 }
 
 

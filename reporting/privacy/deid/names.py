@@ -29,7 +29,7 @@ from .cues import (
 )
 from .initials import _DOTTED_INITIALS
 from .name_list import NameLists
-from .name_model import given_like, rare_word_name, surname_like
+from .name_model import given_like, rare_word_name, surname_like, word_first
 from .name_shapes import NICKNAME_WORDS, NOT_RECURRING, PRODUCT_CODE, unknown_given
 from .occupancy import _Occupancy
 from .person_cues import CLAUSE_OPENERS, month_named
@@ -172,6 +172,8 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
             or ctx.is_known(prv.key)
             or rare_word_name(prv.key)
             or unknown_given(prv.key)  # "Thavaseelan Kandiah asked", "Sione Faleolo from"
+            or given_like(prv.key)
+            and not word_first(prv.key)  # "Ken MacLeod on the desk"
         )
         and toks[i].cap
     )

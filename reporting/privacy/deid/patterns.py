@@ -53,8 +53,8 @@ _STRUCT = re.compile(
         |(?=[A-Za-z0-9/-]*\d)[A-Za-z]{0,5}[-/]?\d[\dA-Za-z/-]*[\dA-Za-z]))(?![\dA-Za-z])
   | (?P<phc>\b(?:bleep|bleeped|pager|page|paged|ext\.?|extension|tel\.?|dect|phone|mobile|cell)
         (?:\s*(?:no\.?|number|num|\#))?[:\s]\s*(?:on\s+)?(?P<phcv>\d{3,5})(?!\d)(?![\d/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
-  | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n]{0,40}?\bon\s+
-        (?P<phbv>\d{4,5})\b(?![/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
+  | (?P<phb>\b(?:bleeped|paged|rang|called|phoned)\b[^.\n]{0,40}?\b
+        (?:on|at(?=\s+(?!(?:[01]\d|2[0-3])[0-5]\d\b)\d))\s+(?P<phbv>\d{4,5})\b(?![/:.-](?:\d|\[(?:ID|PHONE|DATE|TIME|AGE|POSTCODE)\]))(?![\s.-]?\d{3,}(?![:./]\d)))
   | (?P<phone>(?<![\d+])(?:
         \+\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?(?:\(\d{1,5}\)|\d{1,5})){2,5}
       | (?:\(0\d{1,4}\)|0\d{1,4})[\s.-]?\d{3,4}[\s.-]?\d{3,4}

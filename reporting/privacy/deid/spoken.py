@@ -49,7 +49,7 @@ _AGE_AT = re.compile(
     _I,
 )
 _AGE_CUE_END = re.compile(
-    r"(?:\baged?|\bturned|\bwho\s+(?:is|was)|\b(?:she|he|they|patient|pt|lady|man|woman|"
+    r"(?:\baged?|\bturned|\bturning|\bturns|\bwho\s+(?:is|was)|\b(?:she|he|they|patient|pt|lady|man|woman|"
     r"gentleman|gent|mum|dad|mother|father|husband|wife|resident|nan|grandma|grandad|"
     r"sister|brother|aunt|uncle|gran|granny|nana|grandmother|grandfather|neighbour|neighbor)"
     r"(?:'s|’s|\s+is|\s+was))\s+(?:a\s+)?$",

@@ -108,8 +108,8 @@ def _capitalised_name(ctx: _NameContext, i: int) -> bool:
         return not word_first(key) or _person_after(ctx, i) or _surname_next(ctx, i)
     if nxt is None or not ctx.adjacent(i, i + 1) or nxt.key in PRONOUN_AFTER:
         return False
-    if _surname_next(ctx, i) and _person_after(ctx, i + 1):
-        return True  # "Mark Bell said so."
+    if _surname_next(ctx, i) and (_person_after(ctx, i + 1) or _bracketed_role(ctx, i + 1)):
+        return True  # "Mark Bell said so.", "Jim Baker (porter) told me"
     return _person_after(ctx, i)
 
 
