@@ -172,8 +172,7 @@ def _extends_left(ctx: _NameContext, i: int) -> bool:
             or ctx.is_known(prv.key)
             or rare_word_name(prv.key)
             or unknown_given(prv.key)  # "Thavaseelan Kandiah asked", "Sione Faleolo from"
-            or given_like(prv.key)
-            and not word_first(prv.key)  # "Ken MacLeod on the desk"
+            or (given_like(prv.key) and not word_first(prv.key))  # "Ken MacLeod on the desk"
         )
         and toks[i].cap
     )

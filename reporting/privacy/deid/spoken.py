@@ -49,8 +49,9 @@ _AGE_AT = re.compile(
     _I,
 )
 _AGE_CUE_END = re.compile(
-    r"(?:\baged?|\bturned|\bturning|\bturns|\bwho\s+(?:is|was)|\b(?:she|he|they|patient|pt|lady|man|woman|"
-    r"gentleman|gent|mum|dad|mother|father|husband|wife|resident|nan|grandma|grandad|"
+    r"(?:\baged?|\bturned|\bturning|\bturns|\bwho\s+(?:is|was)|"
+    r"\b(?:she|he|they|patient|pt|lady|man|woman|gentleman|gent|mum|dad|mother|father|"
+    r"husband|wife|resident|nan|grandma|grandad|"
     r"sister|brother|aunt|uncle|gran|granny|nana|grandmother|grandfather|neighbour|neighbor)"
     r"(?:'s|’s|\s+is|\s+was))\s+(?:a\s+)?$",
     _I,
