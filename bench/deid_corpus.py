@@ -3,9 +3,9 @@
 Run as ``python bench/deid_corpus.py`` (or ``make bench-deid``) from the repository root:
 it measures ``corpus.jsonl`` (the corpus the rules were tuned on), ``unseen.jsonl``
 (written by others before the rules of issue 11 changed) and ``unseen2.jsonl`` (written by
-another author before the rules of 2026-12-07), ``unseen3.jsonl`` and ``unseen4.jsonl``
-(two more authors, before that day's second and third rounds), or the files given as
-arguments;
+another author before the rules of 2026-12-07), ``unseen3.jsonl``, ``unseen4.jsonl`` and
+``unseen5.jsonl`` (three more authors, before that day's second, third and fourth rounds),
+or the files given as arguments;
 ``--misses`` lists every missed identifier and every removed must-keep string.
 
 Method
@@ -51,7 +51,14 @@ from reporting.privacy.deid import TOKENS, ScrubResult, scrub  # noqa: E402
 
 CORPORA = tuple(
     ROOT / "tests" / "deid" / name
-    for name in ("corpus.jsonl", "unseen.jsonl", "unseen2.jsonl", "unseen3.jsonl", "unseen4.jsonl")
+    for name in (
+        "corpus.jsonl",
+        "unseen.jsonl",
+        "unseen2.jsonl",
+        "unseen3.jsonl",
+        "unseen4.jsonl",
+        "unseen5.jsonl",
+    )
 )
 CORPUS = CORPORA[0]
 _KINDS = tuple(TOKENS) + tuple(k for k in ("BED",) if k not in TOKENS)

@@ -3,7 +3,8 @@
 ``unseen.jsonl`` was committed before issue 11 changed the rules, ``unseen2.jsonl`` (another
 author, 0cbcf69) before the rules of 2026-12-07 and ``unseen3.jsonl`` (a third author,
 0fb9983) before the second round of that day, ``unseen4.jsonl`` (a fourth, 23fdddd) before
-the third. Every narrative must come out exactly as
+the third and ``unseen5.jsonl`` (a fifth, af98b6f) before the fourth. Every narrative must
+come out exactly as
 expected, except the known misses, which are pinned with ``xfail(strict=True)``: a fix shows
 as an unexpected pass, and the list shrinks. The issue's acceptance figures are checked over
 each whole corpus with the same measures ``bench/deid_corpus.py`` prints (a name counts only
@@ -30,13 +31,11 @@ def _rows(name: str) -> list[dict]:
 
 UNSEEN_MISSES = {
     "wordname-mark-chart": "'Mark the chart' quoted at a sentence start is taken for a name",
-    "wordname-drew-syringe": "'the ST4, drew up': a lower-case verb after a role and a comma",
     "lower-kim-park": "'kim' before a found 'min-jun' in lower case",
     "lower-wei-xu": "a lower-case Chinese full name",
     "lower-lau-okon": "'k. lau from rt': a lower-case initial and surname",
     "lower-names-and-words": "'jack and ivy on the late shift'",
     "surname-porter-elaine": "'Ring the Porter lodge' is read as 'X the porter'",
-    "surname-vietnamese-korean": "'Levels were sent' after a Vietnamese name",
 }
 UNSEEN2_MISSES = {
     "wordname-frank-haematuria": "'Frank discussion needed': a recurring name read before a noun",
@@ -74,17 +73,30 @@ UNSEEN4_MISSES = {
     "lower-texting-agency": "'NEWS 6 @ 0400': '@' as a time cue",
     "misc-long-mixed": "a date with no year ('on 28/11') and the tail of a spaced phone number",
     "clean-it-outage": "'packs were from 2019': a year after 'from' in the shape of a time",
-    "surname-east-asian-order": "'Park Ji-hoon': a surname that is a word, in surname-first order",
     "typo-misspelt-name": "'nurse Patrica (bank)': whether a lower-case 'nurse' is a title",
     "signoff-initials-staff": "initials as a signature ('- CM, bank staff nurse')",
     "misc-address-irish": "an Irish Eircode ('P31 X6K2')",
     "typo-run-on": "'the nurse in chage Patrica': a misspelt role before a misspelt name",
+}
+UNSEEN5_MISSES = {
+    "wordname-02": "'Sister Oluwaseun': the title is read as a role and stays outside the token",
+    "lower-03": "'charge nurse bong': the lower-case title is read as a role and stays outside",
+    "wordname-03": "'Honour (HCA)': a word far more common as a word than as a name",
+    "wordname-04": "'doing the 0600 obs': a four-digit time with no time cue before it",
+    "wordname-09": "'Sunday (the radiology assistant…)': a weekday as a given name",
+    "wordname-19": "'(spelt Akoswa on the rota)': a misspelling of a found name",
+    "cue-05": "'giving the notes to 'Tosh' the HCA': a quoted nickname before its role",
+    "cue-10": "'Bilal? or Bilawal?': a second spelling joined by 'or' after a question mark",
+    "initials-04": "'JT and I', 'SK was on the phone': a colleague's initials",
+    "initials-11": "'Pt E.McG.': dotted initials with a 'Mc' surname",
+    "lower-14": "'kim ji-woo': a lower-case Korean surname before its given name",
 }
 CORPORA = {
     "unseen.jsonl": UNSEEN_MISSES,
     "unseen2.jsonl": UNSEEN2_MISSES,
     "unseen3.jsonl": UNSEEN3_MISSES,
     "unseen4.jsonl": UNSEEN4_MISSES,
+    "unseen5.jsonl": UNSEEN5_MISSES,
 }
 
 
@@ -106,13 +118,14 @@ def test_unseen_narrative(row):
 
 
 # The issue's figures (recall, names with no word left, kept words, unchanged clean texts);
-# unseen3 is not there yet and is held to what it reached, so a change that loses ground
-# there fails.
+# unseen3 and unseen5 are not there yet and are held to what they reached, so a change
+# that loses ground there fails.
 FLOORS = {
     "unseen.jsonl": (0.97, 0.95, 0.99, 0.95),
     "unseen2.jsonl": (0.97, 0.95, 0.99, 0.95),
     "unseen3.jsonl": (0.95, 0.93, 0.99, 0.91),
     "unseen4.jsonl": (0.97, 0.95, 0.99, 0.95),
+    "unseen5.jsonl": (0.96, 0.95, 0.99, 0.95),
 }
 
 

@@ -2,7 +2,8 @@
 
 Only the number is replaced; the cue word stays, as does the bay and the ward ("bay 3 bed
 [BED] on Ward 7B", "side room [BED]", "beds [BED] and [BED]"). A number with a unit after it
-("room for 2 nurses", "bed 3 hourly obs" aside) is not a bed number.
+("room for 2 nurses", "bed 3 hourly obs" aside) is not a bed number. A room may have four
+digits, as a US floor numbers them ("Room 5102"); a bed or cubicle has at most three.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ _BEDS = re.compile(
     + r")*)"
     + _UNIT_AFTER
 )
-_ONE = re.compile(_NUMBER)
+# A US hospital's room is numbered by floor ("Room 5102"): four digits after "room" alone.
+_ROOM_OF_FLOOR = re.compile(
+    r"(?<![\w-])(?i:rooms?|rm)(?:\s*(?i:no\.?|number|\#))?\s*[:.]?\s*"
+    r"(?P<list>\d{4}(?![A-Za-z\d]))" + _UNIT_AFTER  # not "room 2300h"
+)
+_ONE = re.compile(r"\d{4}|" + _NUMBER)
 # The lower-case literals every cue starts with (and "SR", which is case-sensitive).
 _ANCHORS = ("bed", "side", "isolation", "single", "room", "rm", "cub", "trolley")
 # Characters that IGNORECASE matches to ASCII letters, or whose lower case has another
@@ -70,6 +76,9 @@ def _bed_matches(text: str):
         i = text.find("SR", i + 1)
     last = 0
     for i in sorted(starts):
-        if i >= last and (m := _BEDS.match(text, i)) is not None:
+        m = _BEDS.match(text, i) if i >= last else None
+        if m is None and i >= last and low.startswith(("room", "rm"), i):
+            m = _ROOM_OF_FLOOR.match(text, i)
+        if m is not None:
             last = m.end()
             yield m

@@ -22,15 +22,14 @@ from .cues import (
     _DETERMINERS,
     _EPONYM_FOLLOWERS,
     _LOCATION_WORDS,
-    _PLACE_PRECEDERS,
     _ROLES,
     _SUBJECT_VERBS,
     _TITLES,
 )
 from .initials import _DOTTED_INITIALS
 from .name_list import NameLists
-from .name_model import given_like, rare_word_name, surname_like, word_first
-from .name_shapes import NICKNAME_WORDS, NOT_RECURRING, PRODUCT_CODE, unknown_given
+from .name_model import given_like, surname_like
+from .name_shapes import NOT_RECURRING, PRODUCT_CODE, extends_left
 from .occupancy import _Occupancy
 from .person_cues import CLAUSE_OPENERS, month_named
 from .seeds import _plant_seeds
@@ -85,7 +84,7 @@ def _extend_seeds(ctx: _NameContext) -> None:
                 is_name[i + 1] = True
                 changed = True
         for i in compress(range(n - 1, 0, -1), reversed(is_name)):
-            if _extends_left(ctx, i):
+            if extends_left(ctx, i):
                 is_name[i - 1] = True
                 changed = True
 
@@ -142,40 +141,6 @@ def _surname_after_name(ctx: _NameContext, i: int, j: int) -> bool:
         return False
     after = ctx.word(j + 1)
     return after is None or not ctx.adjacent(j, j + 1) or after.key not in THING_AFTER
-
-
-def _extends_left(ctx: _NameContext, i: int) -> bool:
-    """Whether the capitalised word before capitalised name word i begins the name
-    ('Priya Okafor' from 'Okafor'); at a sentence start only if it is a listed name."""
-    toks = ctx.toks
-    k = i - 1
-    prv = toks[k]
-    if prv.key in NICKNAME_WORDS and prv.cap and not ctx.is_name[k] and toks[i].cap:
-        return ctx.adjacent(k, i)  # "Big Kev", "Little Steve", "Doc Mo"
-    if k >= 1 and _is_initial(prv) and toks[k - 1].key in _LOCATION_WORDS:
-        return False  # "in bay D. Ioana and I": the bay's letter, then a sentence
-    return (
-        k >= 0
-        and not ctx.is_name[k]
-        and ctx.adjacent(k, i)
-        and prv.cap
-        and not prv.upper
-        and (prv.key not in _COMMON or prv.key in _AMBIGUOUS)
-        and prv.key not in _ROLES
-        and prv.key not in _TITLES
-        and prv.key not in _PLACE_PRECEDERS
-        and prv.key not in _LOCATION_WORDS
-        and not _ends_possessive(prv)
-        and not _ends_sentence(prv)
-        and (
-            not ctx.is_start(k)
-            or ctx.is_known(prv.key)
-            or rare_word_name(prv.key)
-            or unknown_given(prv.key)  # "Thavaseelan Kandiah asked", "Sione Faleolo from"
-            or (given_like(prv.key) and not word_first(prv.key))  # "Ken MacLeod on the desk"
-        )
-        and toks[i].cap
-    )
 
 
 # ----------------------------------------------------------------------- recurrence

@@ -41,7 +41,8 @@ _ID_CUE = (
     r"Medicare(?:\s*(?:number|no\.?))?|PAS(?:\s*(?:number|no\.?))?|(?:agency|datix|incident|"
     r"complaint)\s*(?:ref(?:erence)?\.?|number|no\.?|id)?|bed-?card\s*(?:no\.?|number)|"
     r"(?:staff|ID|id)\s*(?:card)?\s*(?:number|no\.?|\#)?|ref(?:erence)?\.?(?:\s*(?:number|no\.?))?"
-    r"|NHI(?:\s*(?:number|no\.?))?|Aadhaar(?:\s*(?:number|no\.?))?|OHIP(?:\s*(?:number|no\.?))?)"
+    r"|NHI(?:\s*(?:number|no\.?))?|Aadhaar(?:\s*(?:number|no\.?))?|OHIP(?:\s*(?:number|no\.?))?"
+    r"|e?PRF(?:\s*(?:number|no\.?|\#))?)"  # an ambulance's patient report form
 )
 
 _STRUCT = re.compile(
@@ -187,7 +188,7 @@ _CUE_STARTS = {
     "idc": _words(
         """nhs mrn hospital staff employee patient record case unit account insurance badge
         member payroll registration ref ur cr health ssn sin chi medicare pas agency datix
-        incident complaint bed id nhi aadhaar ohip"""
+        incident complaint bed id nhi aadhaar ohip eprf prf"""
     ),
     "phc": _words("bleep bleeped page paged ext tel dect phone mobile cell"),
     "phb": _words("bleeped paged rang called phoned"),

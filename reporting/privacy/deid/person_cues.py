@@ -157,10 +157,13 @@ def month_named(ctx: _NameContext, i: int) -> bool:
 
 
 def role_bracketed(ctx: _NameContext, i: int) -> bool:
-    """'a B7 (Marsha)', 'the HCA (Rose)': a name in brackets right after a role or grade."""
+    """'a B7 (Marsha)', 'the HCA (Rose)': a name in brackets right after a role or grade;
+    'Patricia (Trish)': or right after a name, as the name the person goes by."""
     toks = ctx.toks
     if i < 2 or i + 1 >= ctx.n or toks[i - 1].text != "(" or toks[i + 1].text != ")":
         return False
+    if ctx.is_name[i - 2]:
+        return True
     role = toks[i - 2].key
     if role.isdigit() and i >= 3 and ctx.starts[i - 2] == ctx.ends[i - 3]:
         role = toks[i - 3].key + role  # "B7" is cut as "B" and "7"

@@ -21,7 +21,7 @@ from .names import _find_names
 from .occupancy import _Occupancy
 from .safety_nets import _ages_after_names, _long_digit_runs, _time_continuations
 from .short_numbers import seven_digit_phones, weekday_day_month
-from .spoken import ages_in_words, ordinal_dates, times_in_words
+from .spoken import ages_in_words, ordinal_dates, patient_ages, times_in_words
 from .structured import _structured
 from .tokens import _tokens, _Words
 
@@ -101,6 +101,7 @@ class Scrubber:
         spans.extend(bed_numbers(text))
         spans.extend(foreign_addresses(text))
         spans.extend(ages_in_words(text))
+        spans.extend(patient_ages(text))
         spans.extend(times_in_words(text))
         spans.extend(ordinal_dates(text))
         spans.extend(weekday_day_month(text))

@@ -27,6 +27,8 @@ from .tokens import _is_initial, _Tok
 from .vocabulary import _AMBIGUOUS, _COMMON, _PARTICLES, _SHORT_NAMES
 
 _PLACES_BUT_WARD = _LOCATION_WORDS - {"ward"}  # "Sister Ward" may be a name
+# Words that make a phrasal verb of the lower-case word before them ("drew up", "rang back").
+_PARTICLES_AFTER_VERB = frozenset({"up", "down", "out", "off", "back", "away"})
 
 
 def _plant_seeds(ctx: _NameContext) -> None:
@@ -184,6 +186,8 @@ def _seed_after_role(ctx: _NameContext, i: int, t: _Tok) -> None:
     if "\n" in ctx.text[ctx.ends[j - 1] : ctx.starts[j]]:
         return
     key = toks[j].key
+    if toks[j].lower and j + 1 < n and toks[j + 1].key in _PARTICLES_AFTER_VERB:
+        return  # "the anaesthetic fellow, drew up the dose": a verb and its particle
     cap_name = toks[j].cap and (key in _AMBIGUOUS or given_score(key) >= GIVEN_SCORE)
     if ctx.name_like_cap(j) or cap_name or ctx.lower_name(j):
         ctx.is_name[j] = True
@@ -239,6 +243,8 @@ def _verb_cued(ctx: _NameContext, i: int, t: _Tok) -> bool:
         and (not ctx.is_start(i) or key in _AMBIGUOUS)
     ):
         return True
+    if prv is not None and prv.text.endswith("."):
+        prv = None  # "nobody to hand over to. Ended up …": the cue ended its sentence
     if prv is not None and prv.key in _OBJECT_VERBS and ctx.adjacent(i - 1, i):
         return True
     if (

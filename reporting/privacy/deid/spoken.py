@@ -87,6 +87,27 @@ def ages_in_words(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
+# "Pt 97, lives alone", "patient 93 yo": an age over 89 said of the patient in digits.
+_PATIENT_AGE = re.compile(
+    r"(?<![\w-])(?:pt|patient)\s+(9\d|1[01]\d)(?=\s*(?:[,;]|\.(?!\d)|y/?o\b|yrs?\b|years?\b))", _I
+)
+
+
+def patient_ages(text: str) -> list[tuple[int, int, str]]:
+    """Ages over 89 right after "Pt" or "patient" ("Pt 97, lives alone" -> "Pt [AGE], …");
+    "pt 92% on air" and "patient 95 kg" stay: a percentage or a unit follows them. The
+    pattern is tried only where one of the two words is followed by a digit."""
+    low = text.lower()
+    spans = []
+    for word in ("pt ", "patient "):
+        for i in _occurrences(low, word):
+            if low[i + len(word) : i + len(word) + 1].isdigit() and (
+                m := _PATIENT_AGE.match(text, i)
+            ):
+                spans.append((m.start(1), m.end(1), "AGE"))
+    return sorted(spans)
+
+
 # -- times ----------------------------------------------------------------------------
 
 _HOUR = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|[1-9])"

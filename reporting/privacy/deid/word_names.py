@@ -24,6 +24,7 @@ from .cues import (
     _TITLE_PREFIX,
 )
 from .initials import initials_name, recurring_initials
+from .kin_cues import general_statement, kin_cued
 from .name_model import given_like, probable_name, surname_like, unknown_word, word_first
 from .person_cues import (
     _ACTS,
@@ -83,9 +84,14 @@ def seed_word_names(ctx: _NameContext) -> None:
 def _capitalised_name(ctx: _NameContext, i: int) -> bool:
     """'Rose (HCA) found', 'called Grace from outreach', 'Faith did the ECG'."""
     key = ctx.toks[i].key
-    if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS or ctx.eponym_context(i):
+    if key in _LOCATION_WORDS or key in _PLACE_PRECEDERS or key in SIGN_OFFS:
         return False
-    if key in SIGN_OFFS or key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
+    if key in _TEAMS or key in _WEEKDAYS or month_named(ctx, i):
+        return False
+    if kin_cued(ctx, i):  # "daughter Harmony", "Liberty's partner", "Layla's team"
+        ctx.cued[i] = True  # as a role's cue: "team" after it names no thing
+        return True
+    if ctx.eponym_context(i):
         return False
     if not given_like(key) and not probable_name(key):
         if given_like(key, strong_cue=True):
@@ -160,6 +166,8 @@ def _person_after(ctx: _NameContext, i: int) -> bool:
     'from outreach', 'on nights'."""
     nxt = ctx.word(i + 1)
     if nxt is None or not ctx.adjacent(i, i + 1) or not nxt.lower:
+        return False
+    if general_statement(ctx, i):  # "Patience is not a staffing model"
         return False
     if nxt.key in _ACTS or nxt.key in _SPEECH_VERBS:
         return nxt.key != "and" or _coordinated(ctx, i)
