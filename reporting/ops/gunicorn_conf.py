@@ -37,6 +37,14 @@ limit_request_line = 4094
 limit_request_fields = 60
 
 
+def post_fork(server, worker):
+    """Each worker under SCHED_BATCH unless turned off (reporting/ops/scheduling.py)."""
+    from reporting.ops import scheduling
+
+    if scheduling.wanted():
+        scheduling.make_batch()
+
+
 def pre_request(worker, req):
     """Replaces gunicorn's default hook, which logs every request line at debug level."""
 
