@@ -16,9 +16,11 @@ default. ``REPORTING_BATCH_WORKERS=false`` turns it off.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 
-def wanted(environ: os._Environ | dict = os.environ) -> bool:
+def wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether REPORTING_BATCH_WORKERS (default true) asks for batch workers."""
     return environ.get("REPORTING_BATCH_WORKERS", "true").strip().lower() not in (
         "0",
         "false",

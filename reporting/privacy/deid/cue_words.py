@@ -32,10 +32,9 @@ _CUES.update(
             badge member payroll registration reference ref ur urn cr health healthcard ssn
             sin chi medicare pas agency datix incident complaint bed-card bedcard bed id
             aadhaar ohip nhi eprf prf bleep pager page ext extension tel dect phone mobile
-            cell bleeped
-            paged rang called phoned she he they pt lady man woman gentleman gent mum dad
-            mother father husband wife resident grandmother grandfather nan grandma grandad
-            flat apt apartment suite"""
+            cell bleeped paged rang called phoned she he they pt lady man woman gentleman
+            gent mum dad mother father husband wife resident grandmother grandfather nan
+            grandma grandad flat apt apartment suite"""
         ),
         "w",
     )
