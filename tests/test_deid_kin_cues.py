@@ -43,6 +43,7 @@ CAUGHT = [
     ("rm 4410 was empty", "rm [BED] was empty"),
     ("room 2300h", "room [TIME]"),  # four digits with an hour's mark are a time, not a room
     ("Pt 97, lives alone.", "Pt [AGE], lives alone."),
+    ("Pt  97, lives alone.", "Pt  [AGE], lives alone."),  # two spaces, as typed
     ("Pt 93yo, patient 91 years old.", "Pt [AGE]yo, patient [AGE] years old."),
     ("ePRF number 4471-2210 left with ED.", "ePRF number [ID] left with ED."),
     ("PRF 88213 given at handover.", "PRF [ID] given at handover."),
@@ -57,6 +58,7 @@ KEPT = [
     "Per protocol, we waited. Per Trust policy, no visitors.",
     "bed 1234 on the chart",
     "pt 92% on air, patient 95 kg",
+    "accept 95, then",
     "PRF was 2 pages long",
 ]
 

@@ -96,14 +96,13 @@ _PATIENT_AGE = re.compile(
 def patient_ages(text: str) -> list[tuple[int, int, str]]:
     """Ages over 89 right after "Pt" or "patient" ("Pt 97, lives alone" -> "Pt [AGE], …");
     "pt 92% on air" and "patient 95 kg" stay: a percentage or a unit follows them. The
-    pattern is tried only where one of the two words is followed by a digit."""
+    pattern is tried only where one of the two words stands (white space of any width may
+    follow it, as the pattern allows)."""
     low = text.lower()
     spans = []
-    for word in ("pt ", "patient "):
+    for word in ("pt", "patient"):
         for i in _occurrences(low, word):
-            if low[i + len(word) : i + len(word) + 1].isdigit() and (
-                m := _PATIENT_AGE.match(text, i)
-            ):
+            if m := _PATIENT_AGE.match(text, i):
                 spans.append((m.start(1), m.end(1), "AGE"))
     return sorted(spans)
 
