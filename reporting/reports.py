@@ -114,9 +114,16 @@ def file_report(
         # The reporter can read their account again with the receipt: one HKDF and one
         # AES-GCM of 32 bytes more than sealing it, no key agreement.
         reader = functools.partial(receipts.narrative_copy_key, code, report_id, pepper)
-        row = _report_row(report_id, period, submission, key, digest, narrative, reader)
-        # Reviewers can reply at once; only the receipt opens what they seal.
-        row["reply_key"] = receipts.reply_public_key(code, report_id, pepper)
+        # Reviewers can reply at once, sealing to the receipt's key pair for this report,
+        # which only the receipt opens; the narrative is wrapped with that key pair
+        # instead of an ephemeral one (it is as new and used once), which saves a scalar
+        # multiplication, and the envelope carries its public half.
+        own = receipts.receipt_private_key(code, report_id, pepper)
+        row = _report_row(report_id, period, submission, key, digest, narrative, reader, own)
+        if row["narrative"] is None:
+            row["reply_key"] = crypto.public_key_of(own)
+        else:
+            row["reply_key"] = crypto.sender_public(row["narrative"])
         try:
             here = functools.partial(write_together, functools.partial(Report.insert_row, **row))
             writer_client.store("report", row, here)
@@ -162,6 +169,7 @@ def _report_row(
     receipt_digest: str,
     narrative: str | None,
     reader: Callable[[bytes], bytes] | None = None,
+    sender: bytes | None = None,
 ) -> dict[str, Any]:
     """The stored row of one report: coded fields as given, the narrative sealed to the group.
 
@@ -169,11 +177,13 @@ def _report_row(
     so no path can store a field the other leaves out (or a narrative unsealed). ``reader``
     gives the receipt holder's key for a sealed narrative's nonce; with it, the narrative's
     data key is also sealed under that key (only live filing has a receipt in hand).
+    ``sender`` is the private key to wrap the narrative with (the receipt's key pair),
+    instead of an ephemeral one.
     """
     sealed = copy = None
     if narrative:
         sealed, data_key = crypto.seal_returning_key(
-            narrative.encode("utf-8"), key.public, narrative_context(report_id)
+            narrative.encode("utf-8"), key.public, narrative_context(report_id), sender
         )
         if reader is not None:
             copy = crypto.encrypt_with_secret(

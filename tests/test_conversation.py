@@ -26,6 +26,7 @@ from review_support import (
 )
 from test_anonymity import pg_dump
 
+from reporting import reports
 from reporting.models import Message, Note, Report, ReviewGroup
 from reporting.privacy import crypto, keys, receipts
 from reporting.review import conversation
@@ -158,6 +159,34 @@ def test_the_api_carries_the_same_conversation(
         "/api/v1/follow-up/messages", json={"receipt": receipt, "message": "x", "when": 1}
     )
     assert extra.status_code == 400 and extra.get_json()["error"]["fields"]["when"]
+
+
+def test_filing_wraps_the_narrative_with_the_receipts_key_pair_that_replies_are_sealed_to(
+    backend, app, client, recovery_key_file
+):
+    """The receipt's key pair for a new report stands in for the ephemeral one of the
+    narrative's envelope: one key agreement fewer, and each report's is its own."""
+    pepper = app.extensions["reporting"].pepper
+    with_text = [file_report(client, narrative="A fall from the hoist.") for _ in range(2)]
+    without = file_report(client, narrative="")
+    group_private = keys.unlock_with_recovery_key(recovery_key_file.read_text())
+    with db(app):
+        rows = {}
+        for receipt in (*with_text, without):
+            code = receipts.normalise(receipt)
+            row = Report.by_receipt_digest(receipts.receipt_digest(code, pepper))
+            own = crypto.public_key_of(conversation.receipt_private_key(code, row.id, pepper))
+            assert bytes(row.reply_key) == own
+            rows[receipt] = row
+        for receipt in with_text:
+            row = rows[receipt]
+            assert crypto.sender_public(bytes(row.narrative)) == bytes(row.reply_key)
+            context = reports.narrative_context(row.id)
+            assert crypto.open_sealed(bytes(row.narrative), group_private, context) == (
+                b"A fall from the hoist."
+            )
+        assert rows[without].narrative is None
+        assert len({bytes(row.reply_key) for row in rows.values()}) == 3
 
 
 def test_a_wrong_or_purged_receipt_reveals_nothing(backend, app, client):

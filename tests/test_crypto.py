@@ -22,6 +22,18 @@ def test_each_item_gets_a_fresh_key_and_nonce():
     assert first[1:33] != second[1:33]  # ephemeral public keys differ
 
 
+def test_a_given_sender_key_pair_wraps_in_place_of_an_ephemeral_one():
+    pair, sender = crypto.generate_keypair(), crypto.generate_keypair()
+    sealed, data_key = crypto.seal_returning_key(b"text", pair.public, b"ctx", sender.private)
+    assert crypto.sender_public(sealed) == sender.public == sealed[1:33]
+    assert crypto.open_sealed(sealed, pair.private, b"ctx") == b"text"
+    assert crypto.open_with_data_key(sealed, data_key, b"ctx") == b"text"
+    with pytest.raises(crypto.CryptoError):  # the sender is not a recipient
+        crypto.open_sealed(sealed, sender.private, b"ctx")
+    with pytest.raises(crypto.CryptoError):
+        crypto.sender_public(b"\x02" + sealed[1:])
+
+
 def test_a_sealed_item_moved_to_another_report_does_not_open():
     pair = crypto.generate_keypair()
     sealed = crypto.seal(b"text", pair.public, b"report:a:narrative")

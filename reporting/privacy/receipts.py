@@ -68,12 +68,6 @@ def receipt_private_key(code: str, report_id: str, pepper: bytes) -> bytes:
     return crypto.secret_from_text(code, report_id.encode("ascii") + pepper, RECEIPT_KEY_PURPOSE)
 
 
-def reply_public_key(code: str, report_id: str, pepper: bytes) -> bytes:
-    from reporting.privacy import crypto
-
-    return crypto.public_key_of(receipt_private_key(code, report_id, pepper))
-
-
 # The key a copy of a narrative's data key is sealed under at filing, so the reporter can
 # read their own account with the receipt. Symmetric (the receipt is in hand both when it is
 # made and when it is used) and bound to the sealed narrative's own random nonce: once the
