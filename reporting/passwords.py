@@ -1,7 +1,7 @@
 """How strong a reviewer's password must be: it is all that wraps their review key.
 
 A copy of the database lets an attacker guess a reviewer's password offline against the
-argon2id-wrapped key (crypto.PASSWORD_KEY), and a right guess opens every narrative of the
+argon2id-wrapped key (password_keys.PASSWORD_KEY), and a right guess opens every narrative of the
 reviewer's groups. So a reviewer's password is refused unless it has at least
 `MIN_REVIEWER_CHARS` characters and zxcvbn (its lists of common and breached passwords,
 names, words, keyboard patterns, repeats, dates, and the account's own username) puts it

@@ -17,7 +17,7 @@ from conftest import csrf_token
 from reporting import accounts
 from reporting.db import database
 from reporting.models import Membership, User
-from reporting.privacy import crypto, keys
+from reporting.privacy import crypto, keys, password_keys
 
 PASSWORD = "correct horse battery"
 
@@ -43,13 +43,13 @@ def test_the_wrapping_costs_at_least_what_the_login_hash_does(app, tmp_path, rec
     assert add_reviewer(app, tmp_path, recovery_key_file).exit_code == 0
     with app.app_context(), database.connection_context():
         user = User.by_username("alice")
-        stored = crypto.PasswordKeyParams.decode(user.key_params)
+        stored = password_keys.PasswordKeyParams.decode(user.key_params)
         login = extract_parameters(user.password_hash)
     assert user.key_params.startswith("argon2id$")
     assert stored.memory_kib >= login.memory_cost >= 64 * 1024
     assert stored.time_cost >= login.time_cost >= 3
     assert stored.parallelism >= login.parallelism
-    assert not stored.weaker_than(crypto.PASSWORD_KEY)
+    assert not stored.weaker_than(password_keys.PASSWORD_KEY)
 
 
 def test_an_old_wrapping_still_opens_and_is_rewrapped_at_the_next_login(
@@ -61,7 +61,7 @@ def test_an_old_wrapping_still_opens_and_is_rewrapped_at_the_next_login(
         private = keys.open_personal_key(user, PASSWORD)
         # As an instance from before: the old profile, and no parameters stored.
         salt = secrets.token_bytes(16)
-        old = crypto.derive_password_key(PASSWORD, salt, crypto.LEGACY_PASSWORD_KEY)
+        old = password_keys.derive_password_key(PASSWORD, salt, password_keys.LEGACY_PASSWORD_KEY)
         wrapped = crypto.wrap_private_key(private, old, keys.personal_context(user.id))
         User.update(wrapped_private_key=wrapped, key_salt=salt, key_params=None).where(
             User.id == user.id
@@ -70,7 +70,7 @@ def test_an_old_wrapping_still_opens_and_is_rewrapped_at_the_next_login(
     assert log_in(client, "alice").status_code == 302
     with app.app_context(), database.connection_context():
         user = User.by_username("alice")
-        assert user.key_params == crypto.PASSWORD_KEY.encode()
+        assert user.key_params == password_keys.PASSWORD_KEY.encode()
         assert bytes(user.wrapped_private_key) != wrapped and bytes(user.key_salt) != salt
         # The same key pair, so the group keys sealed to it still open.
         assert keys.open_personal_key(user, PASSWORD) == private

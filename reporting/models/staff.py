@@ -94,7 +94,7 @@ class User(BaseModel):
     public_key = BytesField(null=True)
     wrapped_private_key = BytesField(null=True)
     key_salt = BytesField(null=True)
-    # The argon2id parameters of that wrapping (crypto.PasswordKeyParams); None is legacy.
+    # The argon2id parameters of that wrapping (password_keys.PasswordKeyParams); None is legacy.
     key_params = CharField(max_length=60, null=True)
     # TOTP second factor (RFC 6238): the shared secret, and the last time step accepted so
     # a code is never accepted twice.

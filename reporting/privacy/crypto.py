@@ -30,6 +30,7 @@ _KEY = 32
 _NONCE = 12
 _WRAPPED = _KEY + 16
 _HEADER = 1 + 32 + _NONCE + _WRAPPED + _NONCE
+Private = bytes | None  # an X25519 private key's 32 raw bytes, where one is optional
 
 
 def random_bytes(count: int) -> bytes:
@@ -78,28 +79,17 @@ def _kek(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> byt
 
 def seal(plaintext: bytes, recipient_public: bytes, associated_data: bytes) -> bytes:
     """Encrypt under a fresh data key wrapped to ``recipient_public``."""
-    data_key = random_bytes(_KEY)  # as AESGCM.generate_key(256), without releasing the lock
-    data_nonce = random_bytes(_NONCE)
-    ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
-    return wrap_data_key(data_key, recipient_public, associated_data) + data_nonce + ciphertext
+    return seal_returning_key(plaintext, recipient_public, associated_data)[0]
 
 
 def wrap_data_key(
-    data_key: bytes,
-    recipient_public: bytes,
-    associated_data: bytes,
-    sender_private: bytes | None = None,
+    data_key: bytes, recipient_public: bytes, associated_data: bytes, sender: Private = None
 ) -> bytes:
-    """The envelope's key part: version, sender's public key, wrap nonce, wrapped key.
-
-    The sender is a fresh ephemeral key pair unless ``sender_private`` names one, which
-    must be used for this one envelope only (filing passes the receipt's key pair of the
-    new report, whose public half reviewers seal replies to: see `seal_returning_key`).
-    """
+    """The envelope's key part: version, sender's public key, wrap nonce, wrapped key. The
+    sender is a fresh ephemeral key pair unless ``sender`` (private bytes) names one used
+    for this envelope only (see `seal_returning_key`)."""
     ephemeral = (
-        X25519PrivateKey.generate()
-        if sender_private is None
-        else X25519PrivateKey.from_private_bytes(sender_private)
+        X25519PrivateKey.from_private_bytes(sender) if sender else X25519PrivateKey.generate()
     )
     ephemeral_public = _raw_public(ephemeral)
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
@@ -134,26 +124,19 @@ def open_sealed(envelope: bytes, recipient_private: bytes, associated_data: byte
 
 
 def seal_returning_key(
-    plaintext: bytes,
-    recipient_public: bytes,
-    associated_data: bytes,
-    sender_private: bytes | None = None,
+    plaintext: bytes, recipient_public: bytes, associated_data: bytes, sender: Private = None
 ) -> tuple[bytes, bytes]:
-    """Like `seal`, also returning the data key, to wrap it for a second reader.
-
-    ``sender_private`` replaces the ephemeral key pair (see `wrap_data_key`): a key pair
-    the caller needs anyway, used once, saves drawing one, a scalar multiplication that
-    was a third of sealing; `sender_public` reads its public half back off the envelope.
-    """
+    """Like `seal`, also returning the data key, to wrap it for a second reader. A key pair
+    the caller needs anyway and uses once (``sender``) saves drawing the ephemeral one, a
+    third of sealing's cost; `sender_public` reads its public half off the envelope."""
     data_key = random_bytes(_KEY)  # as AESGCM.generate_key(256), without releasing the lock
     data_nonce = random_bytes(_NONCE)
     ciphertext = AESGCM(data_key).encrypt(data_nonce, plaintext, associated_data)
-    wrapped = wrap_data_key(data_key, recipient_public, associated_data, sender_private)
+    wrapped = wrap_data_key(data_key, recipient_public, associated_data, sender)
     return wrapped + data_nonce + ciphertext, data_key
 
 
 def sender_public(envelope: bytes) -> bytes:
-    """The public key an envelope was wrapped with (ephemeral, or the caller's own)."""
     if len(envelope) < _HEADER or envelope[0] != VERSION:
         raise CryptoError("not a sealed item of a known version")
     return envelope[1:33]
@@ -209,69 +192,6 @@ def unwrap_private_key(wrapped: bytes, wrapping_secret: bytes, context: bytes) -
         return AESGCM(key).decrypt(wrapped[1 : 1 + _NONCE], wrapped[1 + _NONCE :], context)
     except InvalidTag as exc:
         raise CryptoError("the key does not open with this secret") from exc
-
-
-# A password-derived key: argon2id, on top of the login's own password hash, so a database
-# copy costs this much per guess. The parameters are stored beside each wrapped key
-# (`PasswordKeyParams.encode`), so a key wrapped under older parameters still opens and is
-# re-wrapped under these at the next login. These are the login hash's own (argon2-cffi's
-# default, RFC 9106's second profile: 64 MiB, 3 passes, 4 lanes): the key is no weaker a
-# guess than the password hash beside it. Keys wrapped before parameters were stored used
-# OWASP's baseline (19 MiB, 2 passes, 1 lane): `LEGACY_PASSWORD_KEY`.
-PASSWORD_KEY_SALT_BYTES = 16
-
-
-@dataclass(frozen=True, order=True)
-class PasswordKeyParams:
-    memory_kib: int
-    time_cost: int
-    parallelism: int
-
-    def encode(self) -> str:
-        return f"argon2id$m={self.memory_kib},t={self.time_cost},p={self.parallelism}"
-
-    @classmethod
-    def decode(cls, text: str | None) -> PasswordKeyParams:
-        """The stored form back; None (a key wrapped before parameters were kept) is legacy."""
-        if text is None:
-            return LEGACY_PASSWORD_KEY
-        try:
-            kind, rest = text.split("$", 1)
-            values = dict(part.split("=", 1) for part in rest.split(","))
-            params = cls(int(values["m"]), int(values["t"]), int(values["p"]))
-        except (ValueError, KeyError) as exc:
-            raise CryptoError("not a known password key parameter set") from exc
-        # Bounds, so an altered row can neither exhaust memory nor pass for a strong wrap.
-        if kind != "argon2id" or not (
-            8 <= params.memory_kib <= 4 * 1024 * 1024
-            and 1 <= params.time_cost <= 20
-            and 1 <= params.parallelism <= 16
-        ):
-            raise CryptoError("not a known password key parameter set")
-        return params
-
-    def weaker_than(self, other: PasswordKeyParams) -> bool:
-        return self.memory_kib < other.memory_kib or self.time_cost < other.time_cost
-
-
-LEGACY_PASSWORD_KEY = PasswordKeyParams(memory_kib=19 * 1024, time_cost=2, parallelism=1)
-PASSWORD_KEY = PasswordKeyParams(memory_kib=64 * 1024, time_cost=3, parallelism=4)
-
-
-def derive_password_key(
-    password: str, salt: bytes, params: PasswordKeyParams = PASSWORD_KEY
-) -> bytes:
-    from argon2.low_level import Type, hash_secret_raw
-
-    return hash_secret_raw(
-        password.encode("utf-8"),
-        salt,
-        time_cost=params.time_cost,
-        memory_cost=params.memory_kib,
-        parallelism=params.parallelism,
-        hash_len=_KEY,
-        type=Type.ID,
-    )
 
 
 def encrypt_with_secret(plaintext: bytes, secret: bytes, context: bytes) -> bytes:

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from reporting.models import Membership, ReviewGroup, StaffKeySession, User
 from reporting.periods import naive_utc
-from reporting.privacy import crypto
+from reporting.privacy import crypto, password_keys
+from reporting.privacy.password_keys import PASSWORD_KEY
 
 
 class KeyAccessError(Exception):
@@ -122,10 +123,9 @@ def give_personal_keys(user: User, password: str) -> bytes:
 
 def _store_personal(user: User, private: bytes, public: bytes, password: str) -> None:
     """Wrap under the current argon2id parameters, stored beside the key (`key_params`)."""
-    salt, params = secrets.token_bytes(crypto.PASSWORD_KEY_SALT_BYTES), crypto.PASSWORD_KEY
-    wrapped = crypto.wrap_private_key(
-        private, crypto.derive_password_key(password, salt, params), personal_context(user.id)
-    )
+    salt, params = secrets.token_bytes(password_keys.PASSWORD_KEY_SALT_BYTES), PASSWORD_KEY
+    secret = password_keys.derive_password_key(password, salt, params)
+    wrapped = crypto.wrap_private_key(private, secret, personal_context(user.id))
     stored = {"public_key": public, "wrapped_private_key": wrapped, "key_salt": salt}
     User.update(**stored, key_params=params.encode()).where(User.id == user.id).execute()
     user.public_key, user.wrapped_private_key, user.key_salt = public, wrapped, salt
@@ -141,15 +141,15 @@ def open_personal_key(user: User, password: str) -> bytes | None:
     if user.wrapped_private_key is None:
         return None
     try:
-        params = crypto.PasswordKeyParams.decode(user.key_params)
+        params = password_keys.PasswordKeyParams.decode(user.key_params)
         private = crypto.unwrap_private_key(
             user.wrapped_private_key,
-            crypto.derive_password_key(password, user.key_salt, params),
+            password_keys.derive_password_key(password, user.key_salt, params),
             personal_context(user.id),
         )
     except crypto.CryptoError as exc:
         raise WrongSecret("the password does not open this account's key") from exc
-    if params.weaker_than(crypto.PASSWORD_KEY):
+    if params.weaker_than(PASSWORD_KEY):
         _store_personal(user, private, bytes(user.public_key), password)
     return private
 
