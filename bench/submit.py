@@ -13,6 +13,8 @@ Run as ``.venv/bin/python bench/submit.py`` (or ``make bench``). It
 5. prints a table and the pipeline/bare ratio, and writes ``bench/results/submit-<time>.json``.
 
 ``--profile N`` also times each step of filing in-process over N filings (no wrk needed).
+``--narratives corpus`` sends 3,000 different bodies in turn instead of one account (to both
+endpoints), so the scrubber meets new words, numbers and names as it would in service.
 Every process it starts is stopped on exit, on Ctrl-C and on SIGTERM.
 """
 
@@ -91,6 +93,42 @@ local f = assert(io.open("{body}", "rb"))
 wrk.body = f:read("*a")
 f:close()
 """
+# --narratives corpus: each request takes the next of many bodies, one JSON object a line.
+LUA_ROTATING_SCRIPT = """\
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {{}}
+for line in io.lines("{body}") do bodies[#bodies + 1] = line end
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+"""
+CORPUS_BODIES = 3000
+
+
+def corpus_bodies(count: int = CORPUS_BODIES, seed: int = 7) -> list[str]:
+    """``count`` request bodies whose narratives (1.4-1.6 KB) join texts of the
+    de-identification corpora (tests/deid/*.jsonl) drawn at random: many distinct words,
+    numbers and names, where the one account repeats the same few, which the scrubber's
+    word caches then always hold. Denser in identifiers than a real account."""
+    import random
+
+    rng = random.Random(seed)
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted((PROJECT_ROOT / "tests" / "deid").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    bodies = []
+    for _ in range(count):
+        parts: list[str] = []
+        while sum(map(len, parts)) < 1400:
+            parts.append(rng.choice(texts))
+        bodies.append(json.dumps({**REPORT, "narrative": " ".join(parts)[:1600]}))
+    return bodies
 
 
 class BenchError(Exception):
@@ -285,9 +323,13 @@ class Bench:
 
     def wrk(self, wrk_path: str, path: str, duration: int) -> dict:
         body = self.tmp / "body.json"
-        body.write_text(json.dumps(REPORT), encoding="utf-8")
         script = self.tmp / "post.lua"
-        script.write_text(LUA_SCRIPT.format(body=body), encoding="utf-8")
+        if getattr(self.args, "narratives", "account") == "corpus":
+            body.write_text("\n".join(corpus_bodies()) + "\n", encoding="utf-8")
+            script.write_text(LUA_ROTATING_SCRIPT.format(body=body), encoding="utf-8")
+        else:
+            body.write_text(json.dumps(REPORT), encoding="utf-8")
+            script.write_text(LUA_SCRIPT.format(body=body), encoding="utf-8")
         cmd = [
             wrk_path,
             f"-t{self.args.threads}",
@@ -603,6 +645,11 @@ def run(args: argparse.Namespace) -> int:
             },
             "body_bytes": len(json.dumps(REPORT).encode()),
             "narrative_chars": len(NARRATIVE),
+            "narratives": (
+                f"{CORPUS_BODIES} bodies from the de-identification corpora, in turn"
+                if args.narratives == "corpus"
+                else "the one account in every request"
+            ),
             "order": "warm-up (bare, pipeline), then bare and pipeline in turn, bare at both ends",
             "rounds": args.rounds,
             "ratelimit": "disabled: wrk sends every request from one address",
@@ -611,7 +658,7 @@ def run(args: argparse.Namespace) -> int:
             bench.start_server()
             log(
                 f"body: {result['body_bytes']} bytes JSON ({len(NARRATIVE)}-character "
-                "narrative); "
+                f"narrative; narratives: {result['narratives']}); "
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency"
             )
             for path in (BARE, PIPELINE):
@@ -703,6 +750,13 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", type=int, default=0, metavar="N", help="also time N filings in-process"
     )
     parser.add_argument("--profile-only", action="store_true", help="skip wrk; profile only")
+    parser.add_argument(
+        "--narratives",
+        choices=("account", "corpus"),
+        default="account",
+        help="one 1.5 KB account in every request (default), or 3,000 bodies made of the "
+        "de-identification corpora's texts, each request the next",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance")
     args = parser.parse_args(argv)
     return run_interruptibly(run, args, "interrupted: stopped every process this run started")
