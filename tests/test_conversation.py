@@ -165,7 +165,7 @@ def test_filing_wraps_the_narrative_with_the_receipts_key_pair_that_replies_are_
     backend, app, client, recovery_key_file
 ):
     """The receipt's key pair for a new report stands in for the ephemeral one of the
-    narrative's envelope: one key agreement fewer, and each report's is its own."""
+    narrative's envelope: one scalar multiplication fewer, and each report's is its own."""
     pepper = app.extensions["reporting"].pepper
     with_text = [file_report(client, narrative="A fall from the hoist.") for _ in range(2)]
     without = file_report(client, narrative="")

@@ -137,6 +137,7 @@ def seal_returning_key(
 
 
 def sender_public(envelope: bytes) -> bytes:
+    """The public key the envelope's data key was wrapped with: ephemeral, or the sender's."""
     if len(envelope) < _HEADER or envelope[0] != VERSION:
         raise CryptoError("not a sealed item of a known version")
     return envelope[1:33]
